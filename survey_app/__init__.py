@@ -1,0 +1,41 @@
+"""The survey app: versioned questionnaires answered by link, stored and exported for analysis."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from . import db
+from .config import load_config
+from .extensions import CONTENT_SECURITY_POLICY, csrf, limiter, talisman
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Application factory: settings from ``SURVEY_APP_*`` variables, overridden by ``config``."""
+    app = Flask(__name__, instance_relative_config=True)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(load_config(Path(app.instance_path), config))
+
+    db.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    talisman.init_app(
+        app,
+        force_https=app.config["ENV_NAME"] == "production",
+        session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
+        content_security_policy=CONTENT_SECURITY_POLICY,
+        strict_transport_security=app.config["ENV_NAME"] == "production",
+        referrer_policy="no-referrer",
+    )
+
+    from .answering.views import bp as answering_bp
+    from .errors import register_error_handlers
+    from .formatting import register_filters
+    from .pages import bp as pages_bp
+
+    app.register_blueprint(pages_bp)
+    app.register_blueprint(answering_bp)
+    register_error_handlers(app)
+    register_filters(app)
+    return app

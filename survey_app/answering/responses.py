@@ -1,0 +1,159 @@
+"""Answering a questionnaire: parse and validate posted answers, save drafts, submit once."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlmodel import Session
+
+from ..models import Answer, Invitation, QuestionnaireVersion, Response, Wave, utcnow
+from ..questionnaire_schema import Questionnaire
+
+FIELD_PREFIX = "item-"
+UNANSWERED = "ubesvaret"
+
+AnswerValue = int | str  # an option code, or a non-substantive key such as "ved_ikke"
+
+
+class InvalidAnswer(ValueError):
+    """A posted value is not an option of its item (a forged or broken form)."""
+
+
+class AlreadyUsed(Exception):
+    """The invitation has already been used to submit a response."""
+
+
+def field_name(item_key: str) -> str:
+    """The form field that carries an item's answer."""
+    return FIELD_PREFIX + item_key
+
+
+def parse_answers(definition: Questionnaire, form: Mapping[str, str]) -> dict[str, AnswerValue]:
+    """The answers in a posted form, each checked against its item's scale.
+
+    Raises InvalidAnswer for a value that is not an option of the item, for several values
+    for one item and for answer fields naming no item of this version.
+    """
+    answers: dict[str, AnswerValue] = {}
+    for name in form:
+        if name.startswith(FIELD_PREFIX) and definition.item(name[len(FIELD_PREFIX) :]) is None:
+            raise InvalidAnswer(f"'{name}' is not a question in this questionnaire")
+    for item in definition.items:
+        values = form.getlist(field_name(item.key)) if hasattr(form, "getlist") else None
+        raw = form.get(field_name(item.key))
+        if values is not None and len(values) > 1:
+            raise InvalidAnswer(f"question '{item.key}' has more than one answer")
+        if raw is None or raw == "":
+            continue
+        scale = definition.scale_for(item)
+        if scale.non_substantive and raw == scale.non_substantive.key:
+            answers[item.key] = raw
+        elif raw.isascii() and raw.isdigit() and scale.option(int(raw)) is not None:
+            answers[item.key] = int(raw)
+        else:
+            raise InvalidAnswer(f"'{raw[:40]}' is not an answer option of question '{item.key}'")
+    return answers
+
+
+def missing_required(definition: Questionnaire, answers: Mapping[str, AnswerValue]) -> list[str]:
+    """The keys of required items without an answer, in questionnaire order."""
+    return [item.key for item in definition.items if item.required and item.key not in answers]
+
+
+def draft_answers(invitation: Invitation, definition: Questionnaire) -> dict[str, AnswerValue]:
+    """The answers saved part-way on an invitation (only those still valid for the version)."""
+    if not invitation.draft:
+        return {}
+    stored = json.loads(invitation.draft)
+    form = {field_name(k): str(v) for k, v in stored.items()}
+    try:
+        return parse_answers(definition, form)
+    except InvalidAnswer:
+        return {}
+
+
+def save_draft(session: Session, invitation: Invitation, answers: Mapping[str, AnswerValue]):
+    """Keep answers part-way on the invitation; refused once the invitation is used."""
+    result = session.execute(
+        update(Invitation)
+        .where(Invitation.id == invitation.id, Invitation.used.is_(False))
+        .values(draft=json.dumps(dict(answers)), draft_saved_at=utcnow())
+    )
+    if result.rowcount != 1:
+        raise AlreadyUsed()
+
+
+def submit_response(
+    session: Session,
+    invitation: Invitation,
+    version: QuestionnaireVersion,
+    definition: Questionnaire,
+    wave: Wave,
+    answers: Mapping[str, AnswerValue],
+    now: datetime | None = None,
+) -> Response:
+    """Store a complete response exactly once for this invitation.
+
+    The invitation is marked used by a conditional UPDATE in the same transaction, so two
+    simultaneous submissions cannot both succeed: the database decides, not a prior check.
+    Anonymous responses keep no link to the invitation and only the date of submission.
+    """
+    result = session.execute(
+        update(Invitation)
+        .where(Invitation.id == invitation.id, Invitation.used.is_(False))
+        .values(used=True, draft=None, draft_saved_at=None)
+    )
+    if result.rowcount != 1:
+        raise AlreadyUsed()
+    now = now or utcnow()
+    response = Response(
+        id=str(uuid.uuid4()),
+        questionnaire_version_id=version.id,
+        wave_id=wave.id,
+        municipality_id=invitation.municipality_id,
+        invitation_id=None if definition.anonymous else invitation.id,
+        respondent_key=None if definition.anonymous else invitation.respondent_key,
+        submitted_at=now.replace(hour=0, minute=0, second=0, microsecond=0)
+        if definition.anonymous
+        else now,
+        is_demo=invitation.is_demo,
+    )
+    session.add(response)
+    session.flush()
+    session.add_all(answer_rows(definition, response.id, answers))
+    session.flush()
+    return response
+
+
+def answer_rows(
+    definition: Questionnaire, response_id: str, answers: Mapping[str, AnswerValue]
+) -> list[Answer]:
+    """One Answer row per item: a code, the non-substantive key, or 'ubesvaret' if skipped."""
+    rows = []
+    for position, item in enumerate(definition.items, start=1):
+        given = answers.get(item.key)
+        rows.append(
+            Answer(
+                response_id=response_id,
+                item_key=item.key,
+                position=position,
+                value=given if isinstance(given, int) else None,
+                missing=None if isinstance(given, int) else (given or UNANSWERED),
+            )
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class AnsweringContext:
+    """Everything a view needs about the link being answered."""
+
+    invitation: Invitation
+    wave: Wave
+    version: QuestionnaireVersion
+    definition: Questionnaire

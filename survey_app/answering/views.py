@@ -1,0 +1,133 @@
+"""Answering by personal link: GET /s/<token> shows the form, POST saves or submits it."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from sqlmodel import Session
+
+from ..db import get_session
+from ..errors import error_page
+from ..extensions import limiter
+from ..invitations import find_invitation
+from ..models import QuestionnaireVersion, Wave
+from ..registry import definition_of
+from ..waves import WaveState, wave_state
+from .responses import (
+    AlreadyUsed,
+    AnsweringContext,
+    InvalidAnswer,
+    draft_answers,
+    missing_required,
+    parse_answers,
+    save_draft,
+    submit_response,
+)
+
+bp = Blueprint("answering", __name__)
+
+
+def _token_guess_limit() -> str:
+    return current_app.config["TOKEN_GUESS_LIMIT"]
+
+
+def load_context(session: Session, token: str) -> AnsweringContext:
+    """The invitation, wave and questionnaire version behind a token; 404 if unknown."""
+    invitation = find_invitation(session, token)
+    if invitation is None:
+        abort(404)
+    wave = session.get(Wave, invitation.wave_id)
+    version = session.get(QuestionnaireVersion, wave.questionnaire_version_id)
+    return AnsweringContext(invitation, wave, version, definition_of(version))
+
+
+def render_form(ctx: AnsweringContext, answers, errors=(), notice=None, status=200):
+    """The questionnaire form with the given answers filled in and errors beside their items."""
+    return (
+        render_template(
+            "answer.html",
+            ctx=ctx,
+            q=ctx.definition,
+            answers=answers,
+            errors=set(errors),
+            notice=notice,
+        ),
+        status,
+    )
+
+
+def _received(ctx: AnsweringContext, status: int):
+    return render_template("received.html", q=ctx.definition), status
+
+
+def _refusal_for_wave(ctx: AnsweringContext):
+    state = wave_state(ctx.wave)
+    if state is WaveState.NOT_YET_OPEN:
+        return render_template("wave_not_open.html", q=ctx.definition, wave=ctx.wave), 403
+    if state is WaveState.CLOSED:
+        return render_template("wave_closed.html", q=ctx.definition, wave=ctx.wave), 410
+    return None
+
+
+@bp.route("/s/<token>", methods=["GET", "POST"])
+@limiter.limit(
+    _token_guess_limit, deduct_when=lambda response: response.status_code == 404, scope="tokens"
+)
+def answer(token: str):
+    """Show, save part-way or submit the questionnaire behind a personal link."""
+    session = get_session()
+    ctx = load_context(session, token)
+    if ctx.invitation.used:
+        return _received(ctx, 200 if request.method == "GET" else 409)
+    refusal = _refusal_for_wave(ctx)
+    if refusal:
+        return refusal
+    if request.method == "GET":
+        return render_form(ctx, draft_answers(ctx.invitation, ctx.definition))
+
+    action = request.form.get("action")
+    if action not in ("save", "submit"):
+        return error_page(400, "Ukendt handling. Intet er gemt.")
+    try:
+        answers = parse_answers(ctx.definition, request.form)
+    except InvalidAnswer as exc:
+        return error_page(400, f"Et svar var ikke en af mulighederne ({exc}). Intet er gemt.")
+    try:
+        if action == "save":
+            save_draft(session, ctx.invitation, answers)
+            session.commit()
+            return render_form(
+                ctx,
+                answers,
+                notice="Dine svar er gemt. Du kan lukke siden og fortsætte senere fra samme link.",
+            )
+        missing = missing_required(ctx.definition, answers)
+        if missing:
+            return render_form(ctx, answers, errors=missing, status=422)
+        submit_response(session, ctx.invitation, ctx.version, ctx.definition, ctx.wave, answers)
+        session.commit()
+    except AlreadyUsed:
+        session.rollback()
+        return _received(ctx, 409)
+    return redirect(url_for("answering.answer", token=token), code=303)
+
+
+def form_after_expired_session(token: str):
+    """The form again with the posted answers kept, after the session or its token expired."""
+    session = get_session()
+    ctx = load_context(session, token)
+    if ctx.invitation.used:
+        return _received(ctx, 409)
+    refusal = _refusal_for_wave(ctx)
+    if refusal:
+        return refusal
+    try:
+        answers = parse_answers(ctx.definition, request.form)
+    except InvalidAnswer:
+        answers = draft_answers(ctx.invitation, ctx.definition)
+    return render_form(
+        ctx,
+        answers,
+        notice="Siden havde været åben længe, så dine svar er ikke gemt endnu. "
+        "Svarene står her stadig: tryk på knappen igen.",
+        status=400,
+    )

@@ -1,0 +1,238 @@
+"""The ``survey-app`` command line: set-up, questionnaires, waves, invitations, export, demo."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup
+
+from . import create_app
+from .db import engine, get_session
+from .demo import DemoDataError, create_demo_data, ensure_open_demo_wave, has_demo_data
+from .demo import remove_demo_data
+from .export import ExportFilter, csv_chunks, export_rows
+from .invitations import InvitationError, create_invitations
+from .migrate import upgrade_to_head
+from .questionnaire_schema import load_directory
+from .registry import (
+    ensure_municipalities,
+    find_municipality,
+    list_versions,
+    load_questionnaires,
+    version_comparisons,
+)
+from .waves import WaveError, create_wave, ensure_historic_waves, find_wave, parse_iso
+
+
+def _create_app(*_args, **_kwargs):
+    return create_app()
+
+
+main = FlaskGroup(
+    create_app=_create_app,
+    add_version_option=False,
+    load_dotenv=False,
+    help="Surveys and progression measurement for Danish free-municipality trials.",
+)
+
+
+def _questionnaire_dir(directory: str | None) -> Path:
+    return Path(directory) if directory else current_app.config["QUESTIONNAIRE_DIR"]
+
+
+@main.command("init-db")
+def init_db_command():
+    """Create or upgrade the database schema and add the trial municipalities."""
+    upgrade_to_head(engine())
+    session = get_session()
+    added = ensure_municipalities(session)
+    waves = ensure_historic_waves(session)
+    session.commit()
+    click.echo(f"Database is at the newest schema; {added} municipalities added.")
+    if waves:
+        click.echo("Historic waves added: " + ", ".join(waves))
+
+
+@main.command("check-questionnaires", with_appcontext=False)
+@click.argument("directory", required=False, type=click.Path(file_okay=False))
+def check_questionnaires_command(directory):
+    """Validate every questionnaire file in DIRECTORY (default: questionnaires/)."""
+    from .config import DEFAULT_QUESTIONNAIRE_DIR
+
+    path = Path(directory) if directory else DEFAULT_QUESTIONNAIRE_DIR
+    questionnaires, errors = load_directory(path)
+    for q in questionnaires:
+        click.echo(f"ok  {q.key} v{q.version} ({len(q.items)} items)")
+    for message in errors:
+        click.echo(message, err=True)
+    if errors:
+        raise SystemExit(1)
+    if not questionnaires:
+        click.echo(f"{path}: no questionnaire files found", err=True)
+        raise SystemExit(1)
+
+
+@main.command("load-questionnaires")
+@click.argument("directory", required=False, type=click.Path(file_okay=False))
+def load_questionnaires_command(directory):
+    """Store new questionnaire versions; refuse changed content under an existing version."""
+    session = get_session()
+    report = load_questionnaires(session, _questionnaire_dir(directory))
+    waves = ensure_historic_waves(session)
+    session.commit()
+    for label in report.added:
+        click.echo(f"added      {label}")
+    for label in report.unchanged:
+        click.echo(f"unchanged  {label}")
+    if waves:
+        click.echo("historic waves added: " + ", ".join(waves))
+    for message in report.refused:
+        click.echo(f"refused    {message}", err=True)
+    if not report.ok:
+        raise SystemExit(1)
+
+
+@main.command("versions")
+@click.argument("key")
+def versions_command(key):
+    """List the stored versions of KEY and which items are comparable between them."""
+    versions = list_versions(get_session(), key)
+    if not versions:
+        raise click.ClickException(f"no versions of questionnaire '{key}' are loaded")
+    for v in versions:
+        loaded = v.loaded_at.strftime("%Y-%m-%d %H:%M")
+        click.echo(f"{key} v{v.version}  fingerprint {v.fingerprint[:12]}  loaded {loaded}  {v.title}")
+    for old, new, comparison in version_comparisons(versions):
+        click.echo(f"\nv{old.version} -> v{new.version}")
+        click.echo("  identical (comparable across waves): " + (", ".join(comparison.identical) or "-"))
+        click.echo("  changed (not comparable): " + (", ".join(comparison.changed) or "-"))
+        click.echo("  added: " + (", ".join(comparison.added) or "-"))
+        click.echo("  removed: " + (", ".join(comparison.removed) or "-"))
+
+
+@main.command("create-wave")
+@click.option("--questionnaire", "questionnaire", required=True, help="Questionnaire key.")
+@click.option("--wave", "wave_key", required=True, help="Wave key, e.g. jan-2019.")
+@click.option("--title", required=True)
+@click.option("--opens", required=True, help="ISO 8601 date or time (UTC if no offset).")
+@click.option("--closes", required=True, help="ISO 8601 date or time (UTC if no offset).")
+@click.option("--version", type=int, default=None, help="Version (default: the newest).")
+def create_wave_command(questionnaire, wave_key, title, opens, closes, version):
+    """Create a wave of a questionnaire version, open between two times."""
+    session = get_session()
+    try:
+        wave = create_wave(
+            session,
+            questionnaire,
+            wave_key,
+            title,
+            parse_iso(opens, "--opens"),
+            parse_iso(closes, "--closes"),
+            version=version,
+        )
+    except WaveError as exc:
+        raise click.ClickException(str(exc)) from exc
+    session.commit()
+    click.echo(f"created wave {questionnaire}/{wave.key}: {wave.opens_at} to {wave.closes_at}")
+
+
+@main.command("invite")
+@click.option("--questionnaire", "questionnaire", required=True)
+@click.option("--wave", "wave_key", required=True)
+@click.option("--municipality", required=True, help="Short name, e.g. Aalborg.")
+@click.option("--count", type=int, required=True)
+@click.option("--base-url", default=None, help="Default: http://127.0.0.1:5000")
+def invite_command(questionnaire, wave_key, municipality, count, base_url):
+    """Create COUNT invitation links and write them as CSV (token,url) to standard output."""
+    session = get_session()
+    wave = find_wave(session, questionnaire, wave_key)
+    if wave is None:
+        raise click.ClickException(f"questionnaire '{questionnaire}' has no wave '{wave_key}'")
+    place = find_municipality(session, municipality)
+    if place is None:
+        raise click.ClickException(f"unknown municipality '{municipality}'")
+    try:
+        issued = create_invitations(
+            session, wave, place, count, base_url or current_app.config["BASE_URL"]
+        )
+    except InvitationError as exc:
+        raise click.ClickException(str(exc)) from exc
+    session.commit()
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(["token", "url"])
+    writer.writerows([i.token, i.url] for i in issued)
+
+
+@main.command("export")
+@click.option("--questionnaire", default=None)
+@click.option("--wave", default=None)
+@click.option("--municipality", default=None)
+@click.option("--no-demo", is_flag=True, help="Leave out demo data.")
+@click.option("--output", type=click.Path(dir_okay=False), default=None, help="Default: stdout.")
+def export_command(questionnaire, wave, municipality, no_demo, output):
+    """Write the long CSV export (one row per response and item)."""
+    filters = ExportFilter(questionnaire, wave, municipality, include_demo=not no_demo)
+    chunks = csv_chunks(export_rows(get_session(), filters))
+    if output:
+        with open(output, "w", encoding="utf-8", newline="") as handle:
+            for chunk in chunks:
+                handle.write(chunk)
+    else:
+        for chunk in chunks:
+            sys.stdout.write(chunk)
+
+
+@main.command("demo-data")
+@click.option("--seed", type=int, default=2019, show_default=True)
+@click.option("--replace", is_flag=True, help="Remove existing demo data first.")
+def demo_data_command(seed, replace):
+    """Create reproducible demo invitations and answers (marked as demo)."""
+    session = get_session()
+    if replace:
+        remove_demo_data(session)
+    try:
+        made = create_demo_data(session, seed, current_app.config["BASE_URL"])
+    except DemoDataError as exc:
+        raise click.ClickException(str(exc)) from exc
+    session.commit()
+    click.echo(
+        f"demo data: {made['caseworker_responses']} caseworker responses, "
+        f"{made['citizen_responses']} citizen responses (seed {seed})"
+    )
+
+
+@main.command("demo-link")
+@click.option("--base-url", default=None)
+def demo_link_command(base_url):
+    """Print a fresh link to the open demo survey."""
+    session = get_session()
+    wave = ensure_open_demo_wave(session)
+    place = find_municipality(session, "Aalborg")
+    issued = create_invitations(
+        session, wave, place, 1, base_url or current_app.config["BASE_URL"], is_demo=True
+    )
+    session.commit()
+    click.echo(issued[0].url)
+
+
+@main.command("setup")
+@click.option("--demo/--no-demo", default=True, help="Add demo data if the database is empty.")
+def setup_command(demo):
+    """Everything `make run` needs: schema, municipalities, questionnaires, waves, demo data."""
+    upgrade_to_head(engine())
+    session = get_session()
+    ensure_municipalities(session)
+    report = load_questionnaires(session, current_app.config["QUESTIONNAIRE_DIR"])
+    ensure_historic_waves(session)
+    for message in report.refused:
+        click.echo(f"refused    {message}", err=True)
+    if demo and not has_demo_data(session):
+        made = create_demo_data(session, 2019, current_app.config["BASE_URL"])
+        click.echo(f"added demo data: {made}")
+    session.commit()
+    if not report.ok:
+        raise SystemExit(1)

@@ -1,0 +1,165 @@
+"""Demo data: plausible, reproducible answers so the product can be tried at once.
+
+Every row made here is marked ``is_demo``; the same seed gives the same answers.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func
+from sqlmodel import Session, select
+
+from .answering.responses import AnswerValue, answer_rows, submit_response
+from .invitations import create_invitations, find_invitation
+from .models import Invitation, Response, Wave, utcnow
+from .questionnaire_schema import Questionnaire
+from .registry import definition_of, find_municipality, find_version
+from .waves import as_utc, create_wave, find_wave
+
+# Caseworkers per municipality in each of the two waves; some municipalities have only 2-4.
+CASEWORKERS = {
+    "Aalborg": (14, 12),
+    "Hjørring": (9, 8),
+    "Vesthimmerland": (7, 6),
+    "Jammerbugt": (4, 4),
+    "Thisted": (3, 4),
+    "Læsø": (2, 2),
+}
+COMPARED_WAVES = {
+    "ledighedsydelse": ("jan-2019", "sommer-2020"),
+    "mentor": ("jan-2019", "forsoegsafslutning"),
+}
+EN_PLAN_CITIZENS = {"Furesø": 12, "Ballerup": 14, "Hillerød": 10}
+OPEN_DEMO_WAVE = ("ledighedsydelse", "demo-aaben", "Demo – åben runde")
+
+
+class DemoDataError(RuntimeError):
+    """Demo data cannot be made; the message says what is missing."""
+
+
+def has_demo_data(session: Session) -> bool:
+    """Whether any demo responses exist."""
+    count = session.exec(select(func.count()).select_from(Response).where(Response.is_demo)).one()
+    return count > 0
+
+
+def remove_demo_data(session: Session) -> None:
+    """Delete every row marked as demo (answers go with their responses)."""
+    session.execute(delete(Response).where(Response.is_demo.is_(True)))
+    session.execute(delete(Invitation).where(Invitation.is_demo.is_(True)))
+    session.execute(delete(Wave).where(Wave.is_demo.is_(True)))
+    session.flush()
+
+
+def _pick(rng: random.Random, definition: Questionnaire, item_key: str, lift: float):
+    item = definition.item(item_key)
+    scale = definition.scale_for(item)
+    if scale.non_substantive and rng.random() < 0.07:
+        return scale.non_substantive.key
+    k = len(scale.options)
+    centre = (k + 1) / 2 + lift
+    weights = [1.0 / (1.0 + (code - centre) ** 2) for code in range(1, k + 1)]
+    return rng.choices(range(1, k + 1), weights=weights)[0]
+
+
+def _moment_in(rng: random.Random, wave: Wave) -> datetime:
+    opens, closes = as_utc(wave.opens_at), as_utc(wave.closes_at)
+    span = (closes - opens).total_seconds()
+    return opens + timedelta(seconds=int(rng.uniform(0.05, 0.9) * span))
+
+
+def _caseworker_waves(session: Session, rng: random.Random, base_url: str) -> int:
+    made = 0
+    for key, wave_keys in COMPARED_WAVES.items():
+        for index, wave_key in enumerate(wave_keys):
+            wave = find_wave(session, key, wave_key)
+            if wave is None:
+                raise DemoDataError(f"wave {key}/{wave_key} is missing: run init-db first")
+            version = find_version(session, key, 1)
+            definition = definition_of(version)
+            for name, counts in CASEWORKERS.items():
+                municipality = find_municipality(session, name)
+                answered = counts[index]
+                invited = answered + rng.randint(0, 3)
+                invitations = create_invitations(
+                    session, wave, municipality, invited, base_url, is_demo=True
+                )
+                for issued in invitations[:answered]:
+                    invitation = find_invitation(session, issued.token)
+                    answers = {
+                        item.key: _pick(rng, definition, item.key, lift=0.9 * index - 0.3)
+                        for item in definition.items
+                    }
+                    submit_response(
+                        session, invitation, version, definition, wave, answers,
+                        now=_moment_in(rng, wave),
+                    )  # fmt: skip
+                    made += 1
+    return made
+
+
+def _citizen_series(session: Session, rng: random.Random) -> int:
+    version = find_version(session, "en-plan", 1)
+    if version is None:
+        raise DemoDataError("questionnaire en-plan is not loaded: run load-questionnaires first")
+    definition = definition_of(version)
+    made = 0
+    for name, citizens in EN_PLAN_CITIZENS.items():
+        municipality = find_municipality(session, name)
+        for number in range(1, citizens + 1):
+            key = f"demo-{name.lower().replace('ø', 'oe').replace('æ', 'ae')}-{number:03d}"
+            start = datetime(2019, 3, 1, 9, 0) + timedelta(days=rng.randint(0, 200))
+            start = as_utc(start)
+            trend = rng.gauss(0.35, 0.4)
+            for occasion in range(rng.randint(3, 5)):
+                moment = start + timedelta(days=75 * occasion + rng.randint(0, 20))
+                moment += timedelta(minutes=rng.randint(0, 420))
+                response = Response(
+                    id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                    questionnaire_version_id=version.id,
+                    municipality_id=municipality.id,
+                    respondent_key=key,
+                    submitted_at=moment,
+                    is_demo=True,
+                )
+                lift = -0.8 + trend * occasion
+                answers: dict[str, AnswerValue] = {
+                    item.key: _pick(rng, definition, item.key, lift) for item in definition.items
+                }
+                session.add(response)
+                session.flush()
+                session.add_all(answer_rows(definition, response.id, answers))
+                made += 1
+    session.flush()
+    return made
+
+
+def ensure_open_demo_wave(session: Session) -> Wave:
+    """The open demo wave (created, or re-opened, so the product can be tried at once)."""
+    key, wave_key, title = OPEN_DEMO_WAVE
+    wave = find_wave(session, key, wave_key)
+    now = utcnow()
+    if wave is None:
+        return create_wave(
+            session, key, wave_key, title, now - timedelta(days=1), now + timedelta(days=90),
+            is_demo=True,
+        )  # fmt: skip
+    if as_utc(wave.closes_at) <= now:
+        wave.closes_at = now + timedelta(days=90)
+        session.add(wave)
+        session.flush()
+    return wave
+
+
+def create_demo_data(session: Session, seed: int, base_url: str) -> dict[str, int]:
+    """Make demo invitations and answers; refuse if demo data already exists."""
+    if has_demo_data(session):
+        raise DemoDataError("demo data already exists (use --replace to make it anew)")
+    rng = random.Random(seed)
+    caseworker_responses = _caseworker_waves(session, rng, base_url)
+    citizen_responses = _citizen_series(session, rng)
+    ensure_open_demo_wave(session)
+    return {"caseworker_responses": caseworker_responses, "citizen_responses": citizen_responses}

@@ -1,0 +1,54 @@
+"""Error pages: plain Danish, the right status code, never a stack trace."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+MESSAGES = {
+    400: ("Forespørgslen kunne ikke behandles", "Siden fik data, den ikke kunne bruge. Intet er gemt."),
+    403: ("Ingen adgang", "Du har ikke adgang til denne side."),
+    404: ("Siden findes ikke", "Linket er ukendt. Tjek, at du har kopieret hele linket."),
+    405: ("Ikke tilladt", "Den handling kan ikke bruges her."),
+    413: ("For meget data", "Forespørgslen var for stor. Intet er gemt."),
+    429: (
+        "For mange forsøg",
+        "Der er kommet for mange forkerte links fra din forbindelse. Vent lidt, og prøv igen.",
+    ),
+    500: ("Der opstod en fejl", "Der skete en fejl hos os. Intet er gået tabt af det, der var gemt."),
+}
+
+# Flask-WTF's reasons when the form is genuine but the session or token has only grown old.
+RECOVERABLE_CSRF_REASONS = {"The CSRF token has expired.", "The CSRF session token is missing."}
+
+
+def error_page(status: int, detail: str | None = None):
+    """Render the error page for ``status`` with an optional extra sentence."""
+    title, message = MESSAGES.get(status, MESSAGES[500])
+    return render_template("error.html", title=title, message=message, detail=detail), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Install the handlers for HTTP errors, CSRF failures and unexpected exceptions."""
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(error: CSRFError):
+        if request.endpoint == "answering.answer" and error.description in RECOVERABLE_CSRF_REASONS:
+            from .answering.views import form_after_expired_session
+
+            return form_after_expired_session(request.view_args["token"])
+        return error_page(
+            400,
+            "Formularen manglede et gyldigt sikkerhedstegn (CSRF). Intet er gemt. "
+            "Gå tilbage, genindlæs siden, og prøv igen.",
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        return error_page(error.code or 500)
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception):
+        app.logger.exception("Unhandled error")
+        return error_page(500)

@@ -1,0 +1,149 @@
+"""The long CSV export: one row per response and item. This file is what analysis/ reads."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from .models import Answer, Municipality, QuestionnaireVersion, Response, Wave
+from .registry import parse_stored_definition
+from .waves import as_utc
+
+EXPORT_COLUMNS = [
+    "response_id",
+    "respondent_key",
+    "questionnaire",
+    "version",
+    "wave",
+    "municipality",
+    "item",
+    "value",
+    "label",
+    "missing",
+    "answered_at",
+]
+SPREADSHEET_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+BATCH_SIZE = 2000
+
+
+class ExportError(ValueError):
+    """The export was asked for something that does not exist."""
+
+
+@dataclass(frozen=True)
+class ExportFilter:
+    questionnaire: str | None = None
+    wave: str | None = None
+    municipality: str | None = None
+    include_demo: bool = True
+
+
+def inert(cell: str) -> str:
+    """A cell that a spreadsheet will show as text rather than run as a formula."""
+    return "'" + cell if cell.startswith(SPREADSHEET_TRIGGERS) else cell
+
+
+def _query(filters: ExportFilter):
+    query = (
+        select(
+            Answer.response_id,
+            Answer.item_key,
+            Answer.value,
+            Answer.missing,
+            Response.respondent_key,
+            Response.submitted_at,
+            QuestionnaireVersion.key,
+            QuestionnaireVersion.version,
+            QuestionnaireVersion.anonymous,
+            QuestionnaireVersion.definition,
+            Wave.key,
+            Municipality.name,
+        )
+        .join(Response, Answer.response_id == Response.id)
+        .join(QuestionnaireVersion, Response.questionnaire_version_id == QuestionnaireVersion.id)
+        .join(Municipality, Response.municipality_id == Municipality.id)
+        .outerjoin(Wave, Response.wave_id == Wave.id)
+    )
+    if filters.questionnaire:
+        query = query.where(QuestionnaireVersion.key == filters.questionnaire)
+    if filters.wave:
+        query = query.where(Wave.key == filters.wave)
+    if filters.municipality:
+        query = query.where(Municipality.name == filters.municipality)
+    if not filters.include_demo:
+        query = query.where(Response.is_demo.is_(False))
+    return query.order_by(
+        QuestionnaireVersion.key,
+        QuestionnaireVersion.version,
+        Response.submitted_at,
+        Response.id,
+        Answer.position,
+    )
+
+
+def export_rows(session: Session, filters: ExportFilter) -> Iterator[list[str]]:
+    """The export's data rows (without header), streamed from the database in batches."""
+    result = session.execute(_query(filters).execution_options(yield_per=BATCH_SIZE))
+    for (
+        response_id,
+        item_key,
+        value,
+        missing,
+        respondent_key,
+        submitted_at,
+        questionnaire,
+        version,
+        anonymous,
+        definition_json,
+        wave,
+        municipality,
+    ) in result:
+        definition = parse_stored_definition(definition_json)
+        label = ""
+        item = definition.item(item_key)
+        if item is not None:
+            scale = definition.scale_for(item)
+            if value is not None:
+                option = scale.option(value)
+                label = option.label.da if option else ""
+            elif scale.non_substantive and missing == scale.non_substantive.key:
+                label = scale.non_substantive.label.da
+        moment = as_utc(submitted_at)
+        answered_at = moment.date().isoformat() if anonymous else moment.strftime(
+            "%Y-%m-%dT%H:%M:%SZ"
+        )
+        yield [
+            response_id,
+            inert(respondent_key or ""),
+            questionnaire,
+            str(version),
+            inert(wave or ""),
+            inert(municipality),
+            item_key,
+            "" if value is None else str(value),
+            inert(label),
+            missing or "",
+            answered_at,
+        ]
+
+
+def csv_chunks(rows: Iterable[list[str]], rows_per_chunk: int = 500) -> Iterator[str]:
+    """The CSV text (header first) in chunks, for streaming to a file or an HTTP response."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(EXPORT_COLUMNS)
+    pending = 1
+    for row in rows:
+        writer.writerow(row)
+        pending += 1
+        if pending >= rows_per_chunk:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+            pending = 0
+    yield buffer.getvalue()

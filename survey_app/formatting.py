@@ -1,0 +1,27 @@
+"""Template filters that show times the way Danish readers expect."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask
+
+from .waves import as_utc
+
+COPENHAGEN = ZoneInfo("Europe/Copenhagen")
+MONTHS = [
+    "januar", "februar", "marts", "april", "maj", "juni",
+    "juli", "august", "september", "oktober", "november", "december",
+]  # fmt: skip
+
+
+def danish_datetime(moment: datetime) -> str:
+    """E.g. '7. januar 2019 kl. 01:00' in Danish local time."""
+    local = as_utc(moment).astimezone(COPENHAGEN)
+    return f"{local.day}. {MONTHS[local.month - 1]} {local.year} kl. {local:%H:%M}"
+
+
+def register_filters(app: Flask) -> None:
+    """Make the filters available in templates."""
+    app.add_template_filter(danish_datetime, "danish_datetime")

@@ -1,0 +1,99 @@
+"""Database tables (SQLModel). Answers are stored in long form: one row per response and item."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware in UTC (all stored times are UTC)."""
+    return datetime.now(UTC)
+
+
+class Municipality(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=60, unique=True)
+    network: str = Field(max_length=60)
+
+
+class QuestionnaireVersion(SQLModel, table=True):
+    """One immutable version of a questionnaire, stored with its canonical definition."""
+
+    __tablename__ = "questionnaire_version"
+    __table_args__ = (UniqueConstraint("key", "version", name="uq_questionnaire_key_version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=60, index=True)
+    version: int
+    title: str = Field(max_length=300)
+    audience: str = Field(max_length=20)
+    anonymous: bool
+    repeated: bool = False
+    fingerprint: str = Field(max_length=64)
+    definition: str = Field(sa_column=Column(Text, nullable=False))
+    loaded_at: datetime = Field(default_factory=utcnow)
+
+
+class Wave(SQLModel, table=True):
+    """A round of data collection for one questionnaire version, open between two times."""
+
+    __table_args__ = (UniqueConstraint("questionnaire_version_id", "key", name="uq_wave_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    questionnaire_version_id: int = Field(foreign_key="questionnaire_version.id", index=True)
+    key: str = Field(max_length=60)
+    title: str = Field(max_length=200)
+    opens_at: datetime
+    closes_at: datetime
+    is_demo: bool = False
+
+
+class Invitation(SQLModel, table=True):
+    """A personal answering link; only the SHA-256 of its token is stored."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    wave_id: int = Field(foreign_key="wave.id", index=True)
+    municipality_id: int = Field(foreign_key="municipality.id", index=True)
+    respondent_key: str | None = Field(default=None, max_length=80)
+    created_at: datetime = Field(default_factory=utcnow)
+    used: bool = False
+    draft: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    draft_saved_at: datetime | None = None
+    is_demo: bool = False
+
+
+class Response(SQLModel, table=True):
+    """One submitted answer set. Anonymous responses keep no invitation and only a date."""
+
+    id: str = Field(primary_key=True, max_length=36)
+    questionnaire_version_id: int = Field(foreign_key="questionnaire_version.id", index=True)
+    wave_id: int | None = Field(default=None, foreign_key="wave.id", index=True)
+    municipality_id: int = Field(foreign_key="municipality.id", index=True)
+    invitation_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("invitation.id"), unique=True)
+    )
+    respondent_key: str | None = Field(default=None, max_length=80, index=True)
+    submitted_at: datetime
+    is_demo: bool = False
+
+
+class Answer(SQLModel, table=True):
+    """One item's answer: an option code, or a missing code (``ved_ikke``/``ubesvaret``)."""
+
+    __table_args__ = (
+        UniqueConstraint("response_id", "item_key", name="uq_answer_item"),
+        CheckConstraint("(value IS NULL) <> (missing IS NULL)", name="ck_answer_value_or_missing"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    response_id: str = Field(
+        sa_column=Column(ForeignKey("response.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    item_key: str = Field(max_length=60)
+    position: int
+    value: int | None = None
+    missing: str | None = Field(default=None, max_length=20)
