@@ -19,6 +19,24 @@ KEY_PATTERN = r"^[a-z][a-z0-9_]*$"
 QUESTIONNAIRE_KEY_PATTERN = r"^[a-z][a-z0-9-]*$"
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A safe YAML loader that refuses a key repeated in one mapping instead of keeping the last."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    "while constructing a mapping",
+                    node.start_mark,
+                    f"duplicate key '{key}'",
+                    key_node.start_mark,
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -47,9 +65,13 @@ class Option(_Strict):
 
 
 class NonSubstantiveOption(_Strict):
-    """An answer such as "Ved ikke": stored as a missing code, never as a number."""
+    """An answer such as "Ved ikke": stored as the missing code ``ved_ikke``, never as a number.
 
-    key: str = Field(default="ved_ikke", pattern=KEY_PATTERN)
+    The export knows exactly two missing codes (``ved_ikke`` and ``ubesvaret``), so the key is
+    fixed; the label may say something else, e.g. "Ikke relevant".
+    """
+
+    key: Literal["ved_ikke"] = "ved_ikke"
     label: LocalText
 
 
@@ -190,7 +212,7 @@ def _cross_reference_errors(q: Questionnaire) -> list[tuple[str, str]]:
 def parse_questionnaire(text: str, source: str = "<string>") -> Questionnaire:
     """Parse and validate one questionnaire file's text; raise QuestionnaireError naming the field."""
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader subclass)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
