@@ -1,0 +1,37 @@
+# Two commands on a fresh machine with Python 3.11: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint format install clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	SURVEY_APP_ENV=$${SURVEY_APP_ENV:-development} $(BIN)/survey-app setup
+	@echo
+	@echo "Demo survey (open wave): $$(SURVEY_APP_ENV=$${SURVEY_APP_ENV:-development} $(BIN)/survey-app demo-link)"
+	@echo
+	SURVEY_APP_ENV=$${SURVEY_APP_ENV:-development} $(BIN)/flask --app wsgi run --host 127.0.0.1 --port 5000
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache

@@ -1,0 +1,5 @@
+"""WSGI entry point: ``gunicorn wsgi:app``. Configuration comes from SURVEY_APP_* variables."""
+
+from survey_app import create_app
+
+app = create_app()
