@@ -46,6 +46,5 @@ def _close_session(exc: BaseException | None) -> None:
     session = g.pop("db_session", None)
     if session is None:
         return
-    # Whatever a view did not commit explicitly is rolled back here.
-    session.rollback()
+    # Closing rolls back whatever a view did not commit explicitly.
     session.close()

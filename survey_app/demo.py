@@ -65,6 +65,10 @@ def _pick(rng: random.Random, definition: Questionnaire, item_key: str, lift: fl
     return rng.choices(range(1, k + 1), weights=weights)[0]
 
 
+def _uuid(rng: random.Random) -> str:
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
+
 def _moment_in(rng: random.Random, wave: Wave) -> datetime:
     opens, closes = as_utc(wave.opens_at), as_utc(wave.closes_at)
     span = (closes - opens).total_seconds()
@@ -95,7 +99,7 @@ def _caseworker_waves(session: Session, rng: random.Random, base_url: str) -> in
                     }
                     submit_response(
                         session, invitation, version, definition, wave, answers,
-                        now=_moment_in(rng, wave),
+                        now=_moment_in(rng, wave), response_id=_uuid(rng),
                     )  # fmt: skip
                     made += 1
     return made
@@ -118,7 +122,7 @@ def _citizen_series(session: Session, rng: random.Random) -> int:
                 moment = start + timedelta(days=75 * occasion + rng.randint(0, 20))
                 moment += timedelta(minutes=rng.randint(0, 420))
                 response = Response(
-                    id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                    id=_uuid(rng),
                     questionnaire_version_id=version.id,
                     municipality_id=municipality.id,
                     respondent_key=key,

@@ -96,6 +96,7 @@ def submit_response(
     wave: Wave,
     answers: Mapping[str, AnswerValue],
     now: datetime | None = None,
+    response_id: str | None = None,
 ) -> Response:
     """Store a complete response exactly once for this invitation.
 
@@ -112,7 +113,7 @@ def submit_response(
         raise AlreadyUsed()
     now = now or utcnow()
     response = Response(
-        id=str(uuid.uuid4()),
+        id=response_id or str(uuid.uuid4()),
         questionnaire_version_id=version.id,
         wave_id=wave.id,
         municipality_id=invitation.municipality_id,

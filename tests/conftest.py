@@ -1,0 +1,144 @@
+"""Shared fixtures: a real database (SQLite file, or PostgreSQL from SURVEY_APP_TEST_DATABASE_URL)."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlmodel import SQLModel
+
+from survey_app import create_app
+from survey_app.db import get_session, make_engine
+from survey_app.migrate import upgrade_to_head
+from survey_app.registry import ensure_municipalities, load_questionnaires
+from survey_app.waves import ensure_historic_waves
+
+REPO = Path(__file__).resolve().parent.parent
+QUESTIONNAIRES = REPO / "questionnaires"
+CSRF_PATTERN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def _reset_postgres(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    """A migrated, empty database for the whole test session."""
+    url = os.environ.get("SURVEY_APP_TEST_DATABASE_URL")
+    if url:
+        _reset_postgres(url)
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    engine = make_engine(url)
+    upgrade_to_head(engine)
+    engine.dispose()
+    return url
+
+
+def empty_all_tables(engine) -> None:
+    """Delete every row, children before parents."""
+    with engine.begin() as connection:
+        for table in reversed(SQLModel.metadata.sorted_tables):
+            connection.execute(table.delete())
+
+
+def make_test_app(database_url: str, tmp_path: Path, **overrides):
+    """An app on the test database, with questionnaires, municipalities and historic waves."""
+    config = {
+        "ENV_NAME": "testing",
+        "SECRET_KEY": "test-secret-key",
+        "DATABASE_URL": database_url,
+        "QUESTIONNAIRE_DIR": QUESTIONNAIRES,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "TOKEN_GUESS_LIMIT": "1000 per minute",
+    }
+    config.update(overrides)
+    app = create_app(config)
+    app.instance_path = str(tmp_path / "instance")
+    empty_all_tables(app.extensions["db_engine"])
+    with app.app_context():
+        session = get_session()
+        ensure_municipalities(session)
+        report = load_questionnaires(session, QUESTIONNAIRES)
+        assert report.ok, report.refused
+        ensure_historic_waves(session)
+        session.commit()
+    return app
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    app = make_test_app(database_url, tmp_path)
+    yield app
+    app.extensions["db_engine"].dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def csrf_token_from(html: str) -> str:
+    """The CSRF token in a rendered form."""
+    match = CSRF_PATTERN.search(html)
+    assert match, "no csrf_token in the page"
+    return match.group(1)
+
+
+def open_wave(app, questionnaire="ledighedsydelse", key="test-open", days_open=(-1, 30)):
+    """Create a wave of ``questionnaire`` that is open now (or as ``days_open`` says)."""
+    from datetime import timedelta
+
+    from survey_app.models import utcnow
+    from survey_app.waves import create_wave
+
+    now = utcnow()
+    with app.app_context():
+        session = get_session()
+        wave = create_wave(
+            session,
+            questionnaire,
+            key,
+            f"Test {key}",
+            now + timedelta(days=days_open[0]),
+            now + timedelta(days=days_open[1]),
+        )
+        session.commit()
+        return wave.id
+
+
+def invite(app, questionnaire="ledighedsydelse", wave="test-open", municipality="Aalborg",
+           count=1, respondent_keys=None):  # fmt: skip
+    """Create invitations and return their tokens."""
+    from survey_app.invitations import create_invitations
+    from survey_app.registry import find_municipality
+    from survey_app.waves import find_wave
+
+    with app.app_context():
+        session = get_session()
+        issued = create_invitations(
+            session,
+            find_wave(session, questionnaire, wave),
+            find_municipality(session, municipality),
+            count,
+            "http://127.0.0.1:5000",
+            respondent_keys=respondent_keys,
+        )
+        session.commit()
+        return [i.token for i in issued]
+
+
+def count_rows(app, model) -> int:
+    """How many rows a table has."""
+    from sqlalchemy import func, select
+
+    with app.app_context():
+        return get_session().execute(select(func.count()).select_from(model)).scalar_one()
