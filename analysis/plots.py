@@ -1,0 +1,370 @@
+"""Plotly figures with Danish labels and a colour-blind-safe palette; HTML that works offline.
+
+- ``item_figure``: diverging stacked bars for one item, wave A and wave B side by side for
+  ``alle`` and each municipality, with n (and "ved ikke"/skipped) in the labels.
+- ``small_multiples_figure``: the same item as one small panel per municipality.
+- ``progression_figure``: mean domain score by occasion per municipality with 95% intervals.
+- ``citizen_trajectory_figure``: one citizen's own scores over their occasions.
+- ``write_html``: a self-contained page with plotly.js embedded (no CDN, no network).
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from analysis.counts import CountTable
+from analysis.definitions import ItemDef, QuestionnaireDef
+from analysis.distributions import Distribution, describe_counts
+from analysis.progression import (
+    DOMAIN_PREFIX,
+    ProgressionCounts,
+    ScoredOccasion,
+    measures,
+    occasion_lines,
+)
+
+# Blue-orange diverging colours (ColorBrewer PuOr/RdBu family ends; safe for the common
+# colour-vision deficiencies) and a grey middle; Okabe-Ito colours for categories and lines.
+ORANGE_DARK, ORANGE_LIGHT, NEUTRAL, BLUE_LIGHT, BLUE_DARK = (
+    "#e66101",
+    "#fdb863",
+    "#d9d9d9",
+    "#92c5de",
+    "#0571b0",
+)
+OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000")
+FONT = {"family": "Arial, Helvetica, sans-serif", "size": 14}
+
+
+def _mix(c1: str, c2: str, t: float) -> str:
+    a = [int(c1[i : i + 2], 16) for i in (1, 3, 5)]
+    b = [int(c2[i : i + 2], 16) for i in (1, 3, 5)]
+    return "#" + "".join(f"{round(x + (y - x) * t):02x}" for x, y in zip(a, b, strict=True))
+
+
+def diverging_colours(k: int, reverse: bool = False) -> list[str]:
+    """k colours from dark orange (first option) through grey (middle, odd k) to dark blue."""
+    if k == 1:
+        return [NEUTRAL]
+    half = k // 2
+    orange = [
+        _mix(ORANGE_DARK, ORANGE_LIGHT, i / (half - 1)) if half > 1 else ORANGE_DARK
+        for i in range(half)
+    ]
+    blue = [
+        _mix(BLUE_LIGHT, BLUE_DARK, i / (half - 1)) if half > 1 else BLUE_DARK for i in range(half)
+    ]
+    colours = orange + ([NEUTRAL] if k % 2 else []) + blue
+    return colours[::-1] if reverse else colours
+
+
+def _option_colours(item: ItemDef) -> list[str]:
+    if item.scale_type == "nominal":
+        return [OKABE_ITO[i % len(OKABE_ITO)] for i in range(item.n_options)]
+    if item.scale_type == "yes_no":
+        return [BLUE_DARK if code == item.yes_code else ORANGE_DARK for code in item.codes]
+    return diverging_colours(item.n_options, reverse=item.polarity == "negative")
+
+
+def _row_label(dist: Distribution, with_group: bool) -> str:
+    extra = []
+    if dist.ved_ikke:
+        extra.append(f"ved ikke {dist.ved_ikke}")
+    if dist.ubesvaret:
+        extra.append(f"ubesvaret {dist.ubesvaret}")
+    n_text = f"n={dist.n}" + (f"; {', '.join(extra)}" if extra else "")
+    return (f"{dist.group} · " if with_group else "") + f"{dist.wave} ({n_text})"
+
+
+def _offsets(item: ItemDef, shares: Sequence[float]) -> list[tuple[float, float]]:
+    """(base, width) in percent for each option: negative side for the low options."""
+    k = len(shares)
+    pct = [100 * s for s in shares]
+    if item.scale_type == "nominal":
+        bases = [sum(pct[:i]) for i in range(k)]
+        return list(zip(bases, pct, strict=True))
+    if item.scale_type == "yes_no":
+        yes = item.yes_code - 1
+        return [(0.0, p) if i == yes else (-p, p) for i, p in enumerate(pct)]
+    middle = (k - 1) / 2
+    left = sum(p for i, p in enumerate(pct) if i < middle) + (pct[k // 2] / 2 if k % 2 else 0)
+    bases, running = [], -left
+    for p in pct:
+        bases.append(running)
+        running += p
+    return list(zip(bases, pct, strict=True))
+
+
+def _add_bars(
+    fig: go.Figure,
+    item: ItemDef,
+    dists: list[Distribution],
+    labels: list[str],
+    show_legend: bool,
+    **where,
+) -> None:
+    colours = _option_colours(item)
+    spans = [_offsets(item, d.shares or [0.0] * item.n_options) for d in dists]
+    for code, label in enumerate(item.labels, start=1):
+        fig.add_trace(
+            go.Bar(
+                y=labels,
+                x=[s[code - 1][1] for s in spans],
+                base=[s[code - 1][0] for s in spans],
+                orientation="h",
+                name=label,
+                legendgroup=str(code),
+                showlegend=show_legend,
+                marker={"color": colours[code - 1], "line": {"color": "white", "width": 1}},
+                customdata=[[d.counts[code - 1], d.n] for d in dists],
+                hovertemplate=(
+                    f"{html.escape(label)}: %{{x:.0f}} pct. "
+                    "(%{customdata[0]} af %{customdata[1]})<extra>%{y}</extra>"
+                ),
+            ),
+            **where,
+        )
+
+
+def _x_axis(item: ItemDef) -> dict:
+    if item.scale_type == "nominal":
+        return {"range": [0, 100], "title": "Andel af svarene (%)"}
+    return {
+        "range": [-100, 100],
+        "tickvals": [-100, -50, 0, 50, 100],
+        "ticktext": ["100", "50", "0", "50", "100"],
+        "title": "Andel af svarene (%)",
+        "zeroline": True,
+        "zerolinecolor": "#444",
+    }
+
+
+def _wrap(text: str, width: int = 90) -> str:
+    lines, line = [], ""
+    for word in text.split():
+        if line and len(line) + len(word) + 1 > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    return "<br>".join([*lines, line])
+
+
+def item_figure(
+    table: CountTable,
+    definition: QuestionnaireDef,
+    item_key: str,
+    wave_a: str,
+    wave_b: str,
+    groups: list[str] | None = None,
+) -> go.Figure:
+    """Diverging stacked bars for one item: per group (``alle`` first) wave A and wave B
+    side by side, n shown; "ved ikke" and skipped answers are counted in the labels only."""
+    item = _item(definition, item_key)
+    groups = groups if groups is not None else table.groups()
+    dists, labels = [], []
+    for group in groups:
+        for wave in (wave_a, wave_b):
+            d = describe_counts(item, table.get(item.key, group, wave, item.n_options), group, wave)
+            dists.append(d)
+            labels.append(_row_label(d, with_group=True))
+    fig = go.Figure()
+    _add_bars(fig, item, dists, labels, show_legend=True)
+    fig.update_layout(
+        title={"text": _wrap(item.text), "font": {"size": 15}},
+        barmode="overlay",
+        font=FONT,
+        height=180 + 34 * len(labels),
+        yaxis={"autorange": "reversed", "title": ""},
+        xaxis=_x_axis(item),
+        legend={"orientation": "h", "y": -0.12, "traceorder": "normal"},
+        margin={"l": 260, "r": 30, "t": 100, "b": 80},
+        plot_bgcolor="white",
+    )
+    return fig
+
+
+def small_multiples_figure(
+    table: CountTable,
+    definition: QuestionnaireDef,
+    item_key: str,
+    wave_a: str,
+    wave_b: str,
+    groups: list[str] | None = None,
+    columns: int = 3,
+) -> go.Figure:
+    """One small panel per municipality for one item, wave A above wave B, n shown."""
+    item = _item(definition, item_key)
+    groups = groups if groups is not None else [g for g in table.groups() if g != "alle"]
+    groups = groups or ["alle"]
+    rows = math.ceil(len(groups) / columns)
+    fig = make_subplots(
+        rows=rows,
+        cols=columns,
+        subplot_titles=groups,
+        shared_xaxes=True,
+        vertical_spacing=min(0.12, 0.5 / max(rows, 1)),
+        horizontal_spacing=0.12,
+    )
+    for i, group in enumerate(groups):
+        dists = [
+            describe_counts(item, table.get(item.key, group, w, item.n_options), group, w)
+            for w in (wave_a, wave_b)
+        ]
+        labels = [_row_label(d, with_group=False) for d in dists]
+        _add_bars(fig, item, dists, labels, i == 0, row=i // columns + 1, col=i % columns + 1)
+    fig.update_layout(
+        title={"text": _wrap(item.text), "font": {"size": 15}},
+        barmode="overlay",
+        font={**FONT, "size": 12},
+        height=140 + 150 * rows,
+        legend={"orientation": "h", "y": -0.05},
+        plot_bgcolor="white",
+        margin={"t": 110},
+    )
+    fig.update_xaxes(**{k: v for k, v in _x_axis(item).items() if k != "title"})
+    fig.update_yaxes(autorange="reversed")
+    return fig
+
+
+def _measure_label(definition: QuestionnaireDef, measure: str) -> str:
+    if measure.startswith(DOMAIN_PREFIX):
+        domain = definition.domain(measure[len(DOMAIN_PREFIX) :])
+        return domain.label if domain else measure
+    item = definition.item(measure)
+    return item.text if item else measure
+
+
+def _plotted_measures(definition: QuestionnaireDef) -> list[str]:
+    all_measures = measures(definition)
+    domains = [m for m in all_measures if m.startswith(DOMAIN_PREFIX)]
+    return domains or all_measures
+
+
+def progression_figure(
+    counts: ProgressionCounts,
+    definition: QuestionnaireDef,
+    groups: list[str] | None = None,
+    columns: int = 3,
+) -> go.Figure:
+    """Mean domain score (items, if there are no domains) by occasion number, one panel per
+    group, one line per domain, with 95% t-intervals and n in the hover text."""
+    groups = groups if groups is not None else counts.groups()
+    rows = math.ceil(len(groups) / columns) if groups else 1
+    fig = make_subplots(
+        rows=rows,
+        cols=columns,
+        subplot_titles=groups,
+        vertical_spacing=min(0.12, 0.5 / max(rows, 1)),
+    )
+    for i, group in enumerate(groups):
+        for j, measure in enumerate(_plotted_measures(definition)):
+            line = occasion_lines(counts, measure, group)
+            colour = OKABE_ITO[j % len(OKABE_ITO)]
+            fig.add_trace(
+                go.Scatter(
+                    x=[k for k, _ in line],
+                    y=[m.mean for _, m in line],
+                    error_y={
+                        "type": "data",
+                        "symmetric": False,
+                        "array": [(m.high - m.mean) if m.high is not None else 0 for _, m in line],
+                        "arrayminus": [
+                            (m.mean - m.low) if m.low is not None else 0 for _, m in line
+                        ],
+                        "color": colour,
+                    },
+                    customdata=[[m.n] for _, m in line],
+                    mode="lines+markers",
+                    name=_measure_label(definition, measure),
+                    legendgroup=measure,
+                    showlegend=i == 0,
+                    line={"color": colour, "dash": ("solid", "dash", "dot", "dashdot")[j % 4]},
+                    hovertemplate="%{x}. gang: %{y:.2f} (n=%{customdata[0]})<extra></extra>",
+                ),
+                row=i // columns + 1,
+                col=i % columns + 1,
+            )
+    fig.update_layout(
+        title=f"{definition.title}: gennemsnitlig score efter gang (95 % interval)",
+        font=FONT,
+        height=200 + 260 * rows,
+        plot_bgcolor="white",
+        legend={"orientation": "h", "y": -0.08},
+    )
+    fig.update_xaxes(title_text="Gang", dtick=1, gridcolor="#eee")
+    fig.update_yaxes(title_text="Score", gridcolor="#eee")
+    return fig
+
+
+def citizen_trajectory_figure(
+    trajectory: Sequence[ScoredOccasion], definition: QuestionnaireDef
+) -> go.Figure:
+    """One citizen's own domain scores (items, if no domains) on every occasion so far."""
+    fig = go.Figure()
+    x = [f"{o.number}. gang<br>{o.answered_at[:10]}" for o in trajectory]
+    for j, measure in enumerate(_plotted_measures(definition)):
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=[o.scores.get(measure) for o in trajectory],
+                mode="lines+markers",
+                name=_measure_label(definition, measure),
+                line={
+                    "color": OKABE_ITO[j % len(OKABE_ITO)],
+                    "width": 3,
+                    "dash": ("solid", "dash", "dot", "dashdot")[j % 4],
+                },
+                marker={
+                    "size": 11,
+                    "symbol": ("circle", "square", "diamond", "triangle-up")[j % 4],
+                },
+                connectgaps=True,
+                hovertemplate="%{y:.1f}<extra>%{fullData.name}</extra>",
+            )
+        )
+    top = max((i.n_options for i in definition.items if i.scale_type == "ordinal"), default=5)
+    fig.update_layout(
+        title="Dine svar over tid",
+        font={**FONT, "size": 16},
+        yaxis={"title": "Score (højere er bedre)", "range": [0.8, top + 0.2], "dtick": 1},
+        xaxis={"title": "Gang"},
+        plot_bgcolor="white",
+        legend={"orientation": "h", "y": -0.25},
+    )
+    return fig
+
+
+def _item(definition: QuestionnaireDef, key: str) -> ItemDef:
+    item = definition.item(key)
+    if item is None:
+        raise KeyError(f"{key!r} is not an item of {definition.key}")
+    return item
+
+
+def page_html(figures: Sequence[go.Figure], title: str) -> str:
+    """A complete Danish HTML page holding the figures, with plotly.js embedded once."""
+    parts = [
+        fig.to_html(full_html=False, include_plotlyjs=(i == 0), config={"displaylogo": False})
+        for i, fig in enumerate(figures)
+    ]
+    body = "\n".join(f"<section>{p}</section>" for p in parts)
+    return (
+        '<!DOCTYPE html>\n<html lang="da">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{html.escape(title)}</title>\n</head>\n<body>\n"
+        f"<h1>{html.escape(title)}</h1>\n{body}\n</body>\n</html>\n"
+    )
+
+
+def write_html(path: str | Path, figures: Sequence[go.Figure], title: str) -> Path:
+    """Write a self-contained page (plotly.js embedded, opens offline) and return its path."""
+    path = Path(path)
+    path.write_text(page_html(figures, title), encoding="utf-8")
+    return path

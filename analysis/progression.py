@@ -1,0 +1,342 @@
+"""Progression of citizens answering a repeated questionnaire (such as ``en-plan``).
+
+A citizen's occasions are their responses ordered by ``answered_at`` (then response id). A
+measure is an ordinal item (scored by its code) or a domain (``domain:<key>``, the mean of
+the domain's ordinal items, with items of negative polarity reversed, code -> n + 1 - code,
+so that a higher domain score is always better; a domain score needs at least half of the
+domain's items answered). Per measure, each citizen's first and latest occasion with a
+score for it are paired. Everything below the pairing works on counts of pairs, so the app
+can hand over aggregated data through ``ProgressionCounts``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from scipy.stats import t as student_t
+
+from analysis.counts import ALL_GROUP
+from analysis.definitions import QuestionnaireDef
+from analysis.reading import ExportRow
+from analysis.wilcoxon import wilcoxon_counts
+
+MIN_N = 3
+RELIABLE_Z = 1.96
+DOMAIN_PREFIX = "domain:"
+JSON_KEYS = (
+    "item",
+    "group",
+    "n",
+    "mean_first",
+    "mean_latest",
+    "mean_change",
+    "change_low",
+    "change_high",
+    "wilcoxon_p",
+    "improved",
+    "unchanged",
+    "worsened",
+    "status",
+)
+
+
+@dataclass(frozen=True)
+class Occasion:
+    """One response of a citizen: when, where, and the option codes given (None if missing)."""
+
+    response_id: str
+    answered_at: str
+    municipality: str
+    values: dict[str, int | None]
+
+
+@dataclass(frozen=True)
+class ScoredOccasion:
+    """One occasion of a citizen's trajectory (``number`` 1, 2, ...) with a score per measure
+    (None where the citizen gave no substantive answer)."""
+
+    number: int
+    answered_at: str
+    response_id: str
+    municipality: str
+    scores: dict[str, float | None]
+
+
+def citizen_occasions(rows: Iterable[ExportRow]) -> dict[str, list[Occasion]]:
+    """Each citizen's occasions (rows with a respondent_key), ordered by time then response id."""
+    by_response: dict[str, tuple[str, str, str, dict[str, int | None]]] = {}
+    for row in rows:
+        if not row.respondent_key:
+            continue
+        entry = by_response.get(row.response_id)
+        if entry is None:
+            entry = by_response[row.response_id] = (
+                row.respondent_key, row.answered_at, row.municipality, {},
+            )  # fmt: skip
+        entry[3][row.item] = row.value
+    citizens: dict[str, list[Occasion]] = {}
+    for response_id, (key, at, municipality, values) in by_response.items():
+        citizens.setdefault(key, []).append(Occasion(response_id, at, municipality, values))
+    for occasions in citizens.values():
+        occasions.sort(key=lambda o: (o.answered_at, o.response_id))
+    return dict(sorted(citizens.items()))
+
+
+def measures(definition: QuestionnaireDef) -> list[str]:
+    """The measures of a questionnaire: its ordinal items, then ``domain:<key>`` per domain."""
+    items = [i.key for i in definition.items if i.scale_type == "ordinal"]
+    domains = [DOMAIN_PREFIX + d.key for d in definition.domains if definition.domain_items(d.key)]
+    return items + domains
+
+
+def occasion_scores(values: Mapping[str, int | None], definition: QuestionnaireDef) -> dict:
+    """Scores of one occasion per measure as exact fractions (None if not answered). Items keep
+    their codes; domain scores reverse negative-polarity items before averaging."""
+    scores: dict[str, Fraction | None] = {}
+    for item in definition.items:
+        if item.scale_type == "ordinal":
+            value = values.get(item.key)
+            ok = value is not None and definition.is_comparable(item.key)
+            scores[item.key] = Fraction(value) if ok else None
+    for domain in definition.domains:
+        items = [i for i in definition.domain_items(domain.key) if definition.is_comparable(i.key)]
+        if not items:
+            continue
+        answered = [
+            (i.n_options + 1 - values[i.key]) if i.polarity == "negative" else values[i.key]
+            for i in items
+            if values.get(i.key) is not None
+        ]
+        enough = answered and 2 * len(answered) >= len(items)
+        scores[DOMAIN_PREFIX + domain.key] = (
+            Fraction(sum(answered), len(answered)) if enough else None
+        )
+    return scores
+
+
+def citizen_trajectory(
+    occasions: list[Occasion], definition: QuestionnaireDef
+) -> list[ScoredOccasion]:
+    """One citizen's occasions in order, each with its item and domain scores (for plotting)."""
+    ordered = sorted(occasions, key=lambda o: (o.answered_at, o.response_id))
+    return [
+        ScoredOccasion(
+            number,
+            o.answered_at,
+            o.response_id,
+            o.municipality,
+            {
+                k: (float(v) if v is not None else None)
+                for k, v in occasion_scores(o.values, definition).items()
+            },
+        )
+        for number, o in enumerate(ordered, start=1)
+    ]
+
+
+@dataclass
+class ProgressionCounts:
+    """What progression needs, as counts: per (measure, group) the number of citizens with
+    each (first score, latest score) pair; per measure the first-occasion scores of all
+    citizens (for the Jacobson-Truax standard deviation); per (measure, group, occasion
+    number) the scores, for progression lines."""
+
+    pairs: dict[tuple[str, str], Counter] = field(default_factory=dict)
+    first_scores: dict[str, Counter] = field(default_factory=dict)
+    by_occasion: dict[tuple[str, str, int], Counter] = field(default_factory=dict)
+
+    def groups(self) -> list[str]:
+        """The groups present: ``alle`` first."""
+        names = {g for _, g in self.pairs} | {g for _, g, _ in self.by_occasion}
+        return sorted(names, key=lambda g: (g != ALL_GROUP, g))
+
+
+def progression_counts_from_occasions(
+    citizens: Mapping[str, list[Occasion]],
+    definition: QuestionnaireDef,
+    by_municipality: bool = False,
+) -> ProgressionCounts:
+    """Aggregate citizens' occasions into ProgressionCounts. A citizen belongs to the
+    municipality of their first occasion; ``alle`` holds every citizen."""
+    result = ProgressionCounts()
+    for occasions in citizens.values():
+        if not occasions:
+            continue
+        ordered = sorted(occasions, key=lambda o: (o.answered_at, o.response_id))
+        groups = [ALL_GROUP] + ([ordered[0].municipality] if by_municipality else [])
+        series = [occasion_scores(o.values, definition) for o in ordered]
+        for measure in measures(definition):
+            scored = [s[measure] for s in series if s.get(measure) is not None]
+            for number, s in enumerate(series, start=1):
+                if s.get(measure) is not None:
+                    for group in groups:
+                        key = (measure, group, number)
+                        result.by_occasion.setdefault(key, Counter())[s[measure]] += 1
+            if not scored:
+                continue
+            result.first_scores.setdefault(measure, Counter())[scored[0]] += 1
+            for group in groups:
+                pairs = result.pairs.setdefault((measure, group), Counter())
+                if len(scored) >= 2:
+                    pairs[(scored[0], scored[-1])] += 1
+    return result
+
+
+@dataclass(frozen=True)
+class MeanInterval:
+    """n, mean and 95% t-interval (None where undefined) of a set of scores."""
+
+    n: int
+    mean: float | None
+    low: float | None
+    high: float | None
+
+
+def mean_interval_counts(values: Mapping, confidence: float = 0.95) -> MeanInterval:
+    """Mean and t-interval from {value: count}; the interval needs n >= 2."""
+    n = sum(values.values())
+    if n == 0:
+        return MeanInterval(0, None, None, None)
+    mean = Fraction(sum(Fraction(v) * c for v, c in values.items()), n)
+    if n < 2:
+        return MeanInterval(n, float(mean), None, None)
+    ss = sum((Fraction(v) - mean) ** 2 * c for v, c in values.items())
+    half = float(student_t.ppf((1 + confidence) / 2, n - 1)) * math.sqrt(ss / (n - 1) / n)
+    return MeanInterval(n, float(mean), float(mean) - half, float(mean) + half)
+
+
+def sd_counts(values: Mapping) -> float | None:
+    """Sample standard deviation from {value: count}; None with fewer than two values."""
+    n = sum(values.values())
+    if n < 2:
+        return None
+    mean = Fraction(sum(Fraction(v) * c for v, c in values.items()), n)
+    return math.sqrt(sum((Fraction(v) - mean) ** 2 * c for v, c in values.items()) / (n - 1))
+
+
+def reliable_change_limit(sd_first: float, reliability: float) -> float:
+    """Jacobson & Truax (1991): the smallest change with |RCI| > 1.96, i.e.
+    1.96 * S_diff with S_diff = sqrt(2 * SE^2) and SE = sd_first * sqrt(1 - reliability)."""
+    standard_error = sd_first * math.sqrt(1 - reliability)
+    return RELIABLE_Z * math.sqrt(2 * standard_error**2)
+
+
+@dataclass
+class Progression:
+    """First against latest occasion for one measure and group. Change is latest minus
+    first; improved/unchanged/worsened is Jacobson-Truax reliable change for domain scores
+    (higher is better) and None for single items. ``status`` is a code (``ok``,
+    ``too_few``) with words after a colon where there is more to say."""
+
+    item: str
+    group: str
+    n: int
+    mean_first: float | None = None
+    mean_latest: float | None = None
+    mean_change: float | None = None
+    change_low: float | None = None
+    change_high: float | None = None
+    wilcoxon_p: float | None = None
+    wilcoxon_method: str | None = None
+    improved: int | None = None
+    unchanged: int | None = None
+    worsened: int | None = None
+    status_code: str = "ok"
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        """The status code, with the notes in words after a colon."""
+        return self.status_code + (": " + "; ".join(self.notes) if self.notes else "")
+
+    def to_record(self) -> dict:
+        """The result as a flat dict with exactly the JSON keys of the command line."""
+        record = {key: getattr(self, key) for key in JSON_KEYS if key != "status"}
+        record["status"] = self.status
+        return record
+
+
+def progression_from_pairs(
+    measure: str,
+    group: str,
+    pairs: Mapping[tuple, int],
+    sd_first: float | None = None,
+    reliability: float | None = None,
+) -> Progression:
+    """Progression statistics from {(first score, latest score): number of citizens}:
+    means, mean change with 95% t-interval, Wilcoxon signed-rank p and, given the
+    first-occasion SD over all citizens and the reliability, Jacobson-Truax counts."""
+    n = sum(pairs.values())
+    result = Progression(measure, group, n)
+    if n == 0:
+        result.status_code = "too_few"
+        result.notes.append("no citizen has two occasions with answers")
+        return result
+    first = mean_interval_counts(_margin(pairs, 0))
+    latest = mean_interval_counts(_margin(pairs, 1))
+    changes: Counter = Counter()
+    for (a, b), count in pairs.items():
+        changes[Fraction(b) - Fraction(a)] += count
+    change = mean_interval_counts(changes)
+    result.mean_first, result.mean_latest, result.mean_change = first.mean, latest.mean, change.mean
+    if measure.startswith(DOMAIN_PREFIX):
+        _reliable_change(result, changes, sd_first, reliability)
+    if n < MIN_N:
+        result.status_code = "too_few"
+        result.notes.append(f"fewer than {MIN_N} citizens with two occasions ({n})")
+        return result
+    result.change_low, result.change_high = change.low, change.high
+    test = wilcoxon_counts(changes)
+    result.wilcoxon_p, result.wilcoxon_method = test.p_value, test.method
+    if test.p_value is None:
+        result.notes.append(f"Wilcoxon {test.reason}")
+    return result
+
+
+def _margin(pairs: Mapping[tuple, int], index: int) -> Counter:
+    margin: Counter = Counter()
+    for pair, count in pairs.items():
+        margin[pair[index]] += count
+    return margin
+
+
+def _reliable_change(result: Progression, changes: Counter, sd_first, reliability) -> None:
+    if reliability is None:
+        result.notes.append("no reliable change: the domain has no reliability in its definition")
+        return
+    if not sd_first:
+        result.notes.append("no reliable change: first-occasion scores do not vary")
+        return
+    limit = reliable_change_limit(sd_first, reliability)
+    result.improved = sum(c for d, c in changes.items() if d > limit)
+    result.worsened = sum(c for d, c in changes.items() if d < -limit)
+    result.unchanged = result.n - result.improved - result.worsened
+
+
+def progression_from_counts(
+    counts: ProgressionCounts, definition: QuestionnaireDef, groups: list[str] | None = None
+) -> list[Progression]:
+    """Progression per measure and group (``alle`` first), every measure in every group."""
+    results = []
+    for group in groups if groups is not None else counts.groups():
+        for measure in measures(definition):
+            reliability = None
+            if measure.startswith(DOMAIN_PREFIX):
+                domain = definition.domain(measure[len(DOMAIN_PREFIX) :])
+                reliability = domain.reliability if domain else None
+            sd_first = sd_counts(counts.first_scores.get(measure, Counter()))
+            pairs = counts.pairs.get((measure, group), Counter())
+            results.append(progression_from_pairs(measure, group, pairs, sd_first, reliability))
+    return results
+
+
+def occasion_lines(
+    counts: ProgressionCounts, measure: str, group: str
+) -> list[tuple[int, MeanInterval]]:
+    """Mean score with 95% interval by occasion number (1, 2, ...) for one measure and group."""
+    numbers = sorted(k[2] for k in counts.by_occasion if k[0] == measure and k[1] == group)
+    return [(k, mean_interval_counts(counts.by_occasion[(measure, group, k)])) for k in numbers]
