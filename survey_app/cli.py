@@ -12,8 +12,13 @@ from flask.cli import FlaskGroup
 
 from . import create_app
 from .db import engine, get_session
-from .demo import DemoDataError, create_demo_data, ensure_open_demo_wave, has_demo_data
-from .demo import remove_demo_data
+from .demo import (
+    DemoDataError,
+    create_demo_data,
+    ensure_open_demo_wave,
+    has_demo_data,
+    remove_demo_data,
+)
 from .export import ExportFilter, csv_chunks, export_rows
 from .invitations import InvitationError, create_invitations
 from .migrate import upgrade_to_head
@@ -105,10 +110,14 @@ def versions_command(key):
         raise click.ClickException(f"no versions of questionnaire '{key}' are loaded")
     for v in versions:
         loaded = v.loaded_at.strftime("%Y-%m-%d %H:%M")
-        click.echo(f"{key} v{v.version}  fingerprint {v.fingerprint[:12]}  loaded {loaded}  {v.title}")
+        click.echo(
+            f"{key} v{v.version}  fingerprint {v.fingerprint[:12]}  loaded {loaded}  {v.title}"
+        )
     for old, new, comparison in version_comparisons(versions):
         click.echo(f"\nv{old.version} -> v{new.version}")
-        click.echo("  identical (comparable across waves): " + (", ".join(comparison.identical) or "-"))
+        click.echo(
+            "  identical (comparable across waves): " + (", ".join(comparison.identical) or "-")
+        )
         click.echo("  changed (not comparable): " + (", ".join(comparison.changed) or "-"))
         click.echo("  added: " + (", ".join(comparison.added) or "-"))
         click.echo("  removed: " + (", ".join(comparison.removed) or "-"))

@@ -45,7 +45,8 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         if env == "production":
             raise ConfigurationError(
                 "SURVEY_APP_SECRET_KEY is not set. A production start needs a long random secret, "
-                "e.g. SURVEY_APP_SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))'). "
+                "e.g. SURVEY_APP_SECRET_KEY=$(python3 -c "
+                "'import secrets; print(secrets.token_hex(32))'). "
                 "For local use set SURVEY_APP_ENV=development, which keeps a generated key in the "
                 "instance folder."
             )

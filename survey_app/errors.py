@@ -7,7 +7,10 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 MESSAGES = {
-    400: ("Forespørgslen kunne ikke behandles", "Siden fik data, den ikke kunne bruge. Intet er gemt."),
+    400: (
+        "Forespørgslen kunne ikke behandles",
+        "Siden fik data, den ikke kunne bruge. Intet er gemt.",
+    ),
     403: ("Ingen adgang", "Du har ikke adgang til denne side."),
     404: ("Siden findes ikke", "Linket er ukendt. Tjek, at du har kopieret hele linket."),
     405: ("Ikke tilladt", "Den handling kan ikke bruges her."),
@@ -16,7 +19,10 @@ MESSAGES = {
         "For mange forsøg",
         "Der er kommet for mange forkerte links fra din forbindelse. Vent lidt, og prøv igen.",
     ),
-    500: ("Der opstod en fejl", "Der skete en fejl hos os. Intet er gået tabt af det, der var gemt."),
+    500: (
+        "Der opstod en fejl",
+        "Der skete en fejl hos os. Intet er gået tabt af det, der var gemt.",
+    ),
 }
 
 # Flask-WTF's reasons when the form is genuine but the session or token has only grown old.

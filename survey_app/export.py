@@ -114,8 +114,8 @@ def export_rows(session: Session, filters: ExportFilter) -> Iterator[list[str]]:
             elif scale.non_substantive and missing == scale.non_substantive.key:
                 label = scale.non_substantive.label.da
         moment = as_utc(submitted_at)
-        answered_at = moment.date().isoformat() if anonymous else moment.strftime(
-            "%Y-%m-%dT%H:%M:%SZ"
+        answered_at = (
+            moment.date().isoformat() if anonymous else moment.strftime("%Y-%m-%dT%H:%M:%SZ")
         )
         yield [
             response_id,

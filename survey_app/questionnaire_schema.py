@@ -210,9 +210,9 @@ def _cross_reference_errors(q: Questionnaire) -> list[tuple[str, str]]:
 
 
 def parse_questionnaire(text: str, source: str = "<string>") -> Questionnaire:
-    """Parse and validate one questionnaire file's text; raise QuestionnaireError naming the field."""
+    """Parse and validate a questionnaire file's text; raise QuestionnaireError naming the field."""
     try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader subclass)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -244,8 +244,10 @@ def load_file(path: Path) -> Questionnaire:
     expected = f"{questionnaire.key}.v{questionnaire.version}"
     if path.name.rsplit(".", 1)[0] != expected:
         raise QuestionnaireError(
-            [f"{path}: key/version: the file for key '{questionnaire.key}' version "
-             f"{questionnaire.version} must be named {expected}.yaml"]
+            [
+                f"{path}: key/version: the file for key '{questionnaire.key}' version "
+                f"{questionnaire.version} must be named {expected}.yaml"
+            ]
         )
     return questionnaire
 

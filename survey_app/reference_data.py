@@ -64,7 +64,11 @@ HISTORIC_WAVES: list[HistoricWave] = [
     ),
     HistoricWave("mentor", "jan-2019", "Januar 2019", _utc(2019, 1, 7), _utc(2019, 2, 1)),
     HistoricWave(
-        "mentor", "forsoegsafslutning", "Forsøgets afslutning", _utc(2021, 11, 1), _utc(2021, 12, 16)
+        "mentor",
+        "forsoegsafslutning",
+        "Forsøgets afslutning",
+        _utc(2021, 11, 1),
+        _utc(2021, 12, 16),
     ),
     HistoricWave("revalidering", "jan-2019", "Januar 2019", _utc(2019, 1, 7), _utc(2019, 2, 1)),
 ]

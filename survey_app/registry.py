@@ -119,4 +119,3 @@ def find_municipality(session: Session, name: str) -> Municipality | None:
         if municipality.name.casefold() == name.casefold():
             return municipality
     return None
-

@@ -1,4 +1,4 @@
-"""Shared fixtures: a real database (SQLite file, or PostgreSQL from SURVEY_APP_TEST_DATABASE_URL)."""
+"""Shared fixtures: a real database (a SQLite file, or SURVEY_APP_TEST_DATABASE_URL)."""
 
 from __future__ import annotations
 

@@ -8,10 +8,10 @@ import time
 
 import pytest
 from sqlmodel import select
-from tests.conftest import count_rows, csrf_token_from, invite, make_test_app, open_wave
 
 from survey_app.db import get_session
 from survey_app.models import Answer, Invitation, Response
+from tests.conftest import count_rows, csrf_token_from, invite, make_test_app, open_wave
 
 FULL_ANSWERS = {"item-forenklet_sagsbehandling": "4", "item-kvalitet_revurdering": "2"}
 
@@ -68,15 +68,17 @@ def test_ved_ikke_is_stored_as_a_missing_code_not_a_number(app, client, token):
     answers = dict(FULL_ANSWERS, **{"item-kvalitet_revurdering": "ved_ikke"})
     assert post(client, token, answers).status_code == 303
     with app.app_context():
-        row = get_session().exec(select(Answer).where(Answer.item_key == "kvalitet_revurdering")).one()
+        row = (
+            get_session()
+            .exec(select(Answer).where(Answer.item_key == "kvalitet_revurdering"))
+            .one()
+        )
     assert (row.value, row.missing) == (None, "ved_ikke")
 
 
 def test_used_link_says_received_and_stores_no_second_response(app, client, token):
     assert post(client, token, FULL_ANSWERS).status_code == 303
-    again = client.post(
-        f"/s/{token}", data=dict(FULL_ANSWERS, action="submit", csrf_token="x")
-    )
+    again = client.post(f"/s/{token}", data=dict(FULL_ANSWERS, action="submit", csrf_token="x"))
     # The CSRF check runs first; with a valid token the answer is the same "received" page.
     assert again.status_code in (400, 409)
     other_client = app.test_client()
@@ -150,9 +152,7 @@ def test_two_values_for_one_item_are_refused(app, client, token):
     assert count_rows(app, Response) == 0
 
 
-def test_missing_required_answer_shows_the_form_again_with_message_beside_item(
-    app, client, token
-):
+def test_missing_required_answer_shows_the_form_again_with_message_beside_item(app, client, token):
     response = post(client, token, {"item-forenklet_sagsbehandling": "3"})
     html = response.get_data(as_text=True)
     assert response.status_code == 422
@@ -272,10 +272,14 @@ def test_simultaneous_submissions_of_one_link_give_exactly_one_response(app, tok
 
     def submit(client, csrf):
         barrier.wait()
-        reply = client.post(f"/s/{token}", data=dict(FULL_ANSWERS, action="submit", csrf_token=csrf))
+        reply = client.post(
+            f"/s/{token}", data=dict(FULL_ANSWERS, action="submit", csrf_token=csrf)
+        )
         statuses.append(reply.status_code)
 
-    threads = [threading.Thread(target=submit, args=pair) for pair in zip(clients, tokens)]
+    threads = [
+        threading.Thread(target=submit, args=pair) for pair in zip(clients, tokens, strict=True)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
