@@ -60,7 +60,7 @@ def _query(filters: ExportFilter):
             QuestionnaireVersion.key,
             QuestionnaireVersion.version,
             QuestionnaireVersion.anonymous,
-            QuestionnaireVersion.definition,
+            QuestionnaireVersion.id,
             Wave.key,
             Municipality.name,
         )
@@ -88,6 +88,13 @@ def _query(filters: ExportFilter):
 
 def export_rows(session: Session, filters: ExportFilter) -> Iterator[list[str]]:
     """The export's data rows (without header), streamed from the database in batches."""
+    # Definitions are few and large: read them once rather than with every answer row.
+    definitions = {
+        version_id: parse_stored_definition(definition)
+        for version_id, definition in session.execute(
+            select(QuestionnaireVersion.id, QuestionnaireVersion.definition)
+        )
+    }
     result = session.execute(_query(filters).execution_options(yield_per=BATCH_SIZE))
     for (
         response_id,
@@ -99,11 +106,11 @@ def export_rows(session: Session, filters: ExportFilter) -> Iterator[list[str]]:
         questionnaire,
         version,
         anonymous,
-        definition_json,
+        version_id,
         wave,
         municipality,
     ) in result:
-        definition = parse_stored_definition(definition_json)
+        definition = definitions[version_id]
         label = ""
         item = definition.item(item_key)
         if item is not None:
