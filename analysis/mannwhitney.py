@@ -65,7 +65,8 @@ def _exact_ways(a: list[int], b: list[int]) -> np.ndarray:
             row = ways[m]
             if not row.any():
                 continue
-            for x in range(min(tied, n_a - m) + 1):
+            b_left = n_b - (before - m)  # answers of B not yet placed
+            for x in range(max(0, tied - b_left), min(tied, n_a - m) + 1):
                 shift = x * (2 * (before - m) + tied - x)
                 new[m + x, shift:] += math.comb(tied, x) * row[: size - shift]
         ways = new
