@@ -1,0 +1,801 @@
+"""Benchmark: submitting responses through the app under gunicorn on PostgreSQL, beside a ceiling.
+
+What it measures
+----------------
+1. The app. The script (re)creates a dedicated PostgreSQL database (default ``survey_bench``;
+   its name must contain "bench", as it is dropped at the start), sets it up with the
+   ``survey-app`` CLI (``init-db``, ``load-questionnaires``, ``create-wave``, ``invite``) and
+   starts the app under gunicorn (``-w WORKERS``, sync workers) on a free loopback port.
+   ``C`` concurrent clients (threads spread over a few client processes, one
+   ``requests.Session`` per respondent) each take invitation tokens from the list and, per
+   token, GET ``/s/<token>`` (for the CSRF token in the form), then POST valid answers to the
+   two items of ``ledighedsydelse`` v1 with ``action=submit`` (the redirect is not followed).
+   A fraction of the submissions (``--resend``, default 5%) is posted a second time
+   afterwards, and a fraction (``--race``, default 2%) is posted twice at the same moment
+   from two connections; every second submission must be refused with 409.
+2. The ceiling. A bare Flask app in this file (``ceiling_app``), served by gunicorn with the
+   same worker count, stores the same rows in the same database in the same run: per
+   submission one conditional ``UPDATE invitation ... WHERE used IS false``, one ``response``
+   row and one ``answer`` row per item, in one transaction, through SQLAlchemy Core and
+   psycopg. It has a trivial GET (one SELECT of the invitation by token hash, a tiny page with
+   a dummy ``csrf_token``) so that both sides make the same GET+POST pair per respondent; it
+   has no CSRF check, templates, rate limiter or security headers. Its invitations belong to
+   a second wave, so the two runs are counted apart.
+
+For each side the script prints N, concurrency, workers, responses/s (accepted submissions
+divided by the wall-clock time from the first request to the last), p50/p99 latency of the
+submitting POST and of the GET+POST pair, lost responses (acknowledged with 303 but not in the
+database: acknowledged minus stored, count-based, since anonymous responses keep no link to
+their invitation), duplicated responses (stored responses beyond one per used invitation, or
+a token acknowledged twice), wrong answer rows (the stored (item, value) counts against the
+acknowledged ones) and the app/ceiling throughput ratio. Status codes other than the expected
+ones, client exceptions and errors in the gunicorn logs are listed below the table.
+
+How to run
+----------
+PostgreSQL must answer on the URL's host (trust or password in the URL)::
+
+    .venv/bin/python benchmarks/submit.py                      # N=2000, C=16, W=4
+    .venv/bin/python benchmarks/submit.py --responses 500 --concurrency 8 --workers 2 \\
+        --database-url postgresql+psycopg://postgres@127.0.0.1:5432/survey_bench
+
+The benchmark database is left in place afterwards for inspection and dropped at the next run.
+Every step has a timeout; ``--time-limit`` bounds each side's client phase (unfinished tokens
+are reported as not attempted).
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import contextlib
+import csv
+import hashlib
+import io
+import multiprocessing
+import os
+import random
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/survey_bench"
+QUESTIONNAIRE = "ledighedsydelse"
+APP_WAVE = "bench"
+CEILING_WAVE = "bench-ceiling"
+MUNICIPALITY = "Aalborg"
+# ledighedsydelse v1: item key -> valid option codes, in questionnaire order.
+ITEMS = {"forenklet_sagsbehandling": (1, 2, 3, 4, 5), "kvalitet_revurdering": (1, 2, 3, 4)}
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+REQUEST_TIMEOUT = 30.0
+CLI_TIMEOUT = 300.0
+CEILING_URL_ENV = "SURVEY_BENCH_CEILING_DATABASE_URL"
+
+
+# --------------------------------------------------------------------------------------------
+# The ceiling: a bare Flask app that stores the same rows as a submission through the app.
+# --------------------------------------------------------------------------------------------
+
+
+def ceiling_app():
+    """The bare endpoint, for gunicorn: ``submit:ceiling_app()`` with the URL in the env."""
+    from flask import Flask, abort, redirect, request
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(os.environ[CEILING_URL_ENV], pool_pre_ping=True)
+    app = Flask("ceiling")
+    select_invitation = text("SELECT id, used FROM invitation WHERE token_hash = :h")
+    mark_used = text(
+        "UPDATE invitation AS i SET used = true, draft = NULL, draft_saved_at = NULL "
+        "FROM wave AS w WHERE w.id = i.wave_id AND i.token_hash = :h AND i.used IS false "
+        "RETURNING i.wave_id, i.municipality_id, i.is_demo, w.questionnaire_version_id"
+    )
+    insert_response = text(
+        "INSERT INTO response (id, questionnaire_version_id, wave_id, municipality_id, "
+        "invitation_id, respondent_key, submitted_at, is_demo) "
+        "VALUES (:id, :qv, :wave, :municipality, NULL, NULL, :submitted_at, :is_demo)"
+    )
+    insert_answer = text(
+        "INSERT INTO answer (response_id, item_key, position, value, missing) "
+        "VALUES (:response_id, :item_key, :position, :value, NULL)"
+    )
+
+    def token_hash(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @app.get("/healthz")
+    def health():
+        return {"status": "ok"}
+
+    @app.get("/c/<token>")
+    def form(token: str):
+        with engine.connect() as conn:
+            row = conn.execute(select_invitation, {"h": token_hash(token)}).first()
+        if row is None:
+            abort(404)
+        return '<form method="post"><input type="hidden" name="csrf_token" value="x"></form>'
+
+    @app.post("/c/<token>")
+    def submit(token: str):
+        values = {}
+        for key, codes in ITEMS.items():
+            raw = request.form.get("item-" + key, "")
+            if not raw.isdigit() or int(raw) not in codes:
+                abort(400)
+            values[key] = int(raw)
+        now = datetime.now(UTC)
+        with engine.begin() as conn:
+            row = conn.execute(mark_used, {"h": token_hash(token)}).first()
+            if row is None:
+                return "already used", 409
+            response_id = str(uuid.uuid4())
+            conn.execute(
+                insert_response,
+                {
+                    "id": response_id,
+                    "qv": row.questionnaire_version_id,
+                    "wave": row.wave_id,
+                    "municipality": row.municipality_id,
+                    "submitted_at": now.replace(hour=0, minute=0, second=0, microsecond=0),
+                    "is_demo": row.is_demo,
+                },
+            )
+            conn.execute(
+                insert_answer,
+                [
+                    {"response_id": response_id, "item_key": k, "position": i, "value": v}
+                    for i, (k, v) in enumerate(values.items(), start=1)
+                ],
+            )
+        return redirect(f"/c/{token}", code=303)
+
+    return app
+
+
+# --------------------------------------------------------------------------------------------
+# Database and app set-up
+# --------------------------------------------------------------------------------------------
+
+
+def _plain_url(database_url: str, database: str | None = None) -> str:
+    """A libpq URI for psycopg.connect from an SQLAlchemy URL (optionally another database)."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_url).set(drivername="postgresql")
+    if database:
+        url = url.set(database=database)
+    return url.render_as_string(hide_password=False)
+
+
+def recreate_database(database_url: str) -> None:
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    name = make_url(database_url).database
+    if not name or "bench" not in name:
+        raise SystemExit(f"refusing to drop database {name!r}: its name must contain 'bench'")
+    with psycopg.connect(
+        _plain_url(database_url, "postgres"), autocommit=True, connect_timeout=10
+    ) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def app_env(database_url: str, secret: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        SURVEY_APP_DATABASE_URL=database_url,
+        SURVEY_APP_SECRET_KEY=secret,
+        SURVEY_APP_ENV="development",
+        SURVEY_APP_TOKEN_GUESS_LIMIT="1000000 per minute",
+        SURVEY_APP_BASE_URL="http://127.0.0.1",
+    )
+    return env
+
+
+def cli(env: dict[str, str], *args: str) -> str:
+    command = [str(VENV_BIN / "survey-app"), *args]
+    done = subprocess.run(
+        command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=CLI_TIMEOUT
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(args[:1])} failed:\n{done.stdout}\n{done.stderr}")
+    return done.stdout
+
+
+def invite(env: dict[str, str], wave: str, count: int) -> list[str]:
+    tokens: list[str] = []
+    while len(tokens) < count:
+        chunk = min(10_000, count - len(tokens))
+        out = cli(
+            env,
+            "invite",
+            "--questionnaire",
+            QUESTIONNAIRE,
+            "--wave",
+            wave,
+            "--municipality",
+            MUNICIPALITY,
+            "--count",
+            str(chunk),
+        )
+        rows = list(csv.DictReader(io.StringIO(out)))
+        tokens.extend(row["token"] for row in rows)
+    return tokens
+
+
+def set_up(database_url: str, env: dict[str, str], n: int) -> tuple[list[str], list[str]]:
+    """Schema, questionnaires, two open waves and n invitations in each: (app, ceiling)."""
+    recreate_database(database_url)
+    cli(env, "init-db")
+    cli(env, "load-questionnaires")
+    now = datetime.now(UTC)
+    opens = (now - timedelta(days=1)).isoformat(timespec="seconds")
+    closes = (now + timedelta(days=1)).isoformat(timespec="seconds")
+    for wave in (APP_WAVE, CEILING_WAVE):
+        cli(
+            env,
+            "create-wave",
+            "--questionnaire",
+            QUESTIONNAIRE,
+            "--wave",
+            wave,
+            "--title",
+            "Bench",
+            "--opens",
+            opens,
+            "--closes",
+            closes,
+        )
+    app_tokens = invite(env, APP_WAVE, n)
+    ceiling_tokens = invite(env, CEILING_WAVE, n)
+    import psycopg
+
+    with psycopg.connect(_plain_url(database_url), autocommit=True, connect_timeout=10) as conn:
+        conn.execute("VACUUM ANALYZE")
+    return app_tokens, ceiling_tokens
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Gunicorn:
+    """A gunicorn server in its own process group, always stopped on leaving the block."""
+
+    def __init__(self, app_spec: str, workers: int, env: dict[str, str], pythonpath: Path):
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        fd, name = tempfile.mkstemp(prefix="bench-gunicorn-", suffix=".log")
+        os.close(fd)
+        self.log_path = Path(name)
+        self.command = [
+            str(VENV_BIN / "gunicorn"),
+            "-w",
+            str(workers),
+            "-b",
+            f"127.0.0.1:{self.port}",
+            "--pythonpath",
+            str(pythonpath),
+            "--timeout",
+            "60",
+            "--graceful-timeout",
+            "5",
+            app_spec,
+        ]
+        self.env = env
+        self.process: subprocess.Popen | None = None
+
+    def __enter__(self) -> Gunicorn:
+        import requests
+
+        with open(self.log_path, "w") as log:
+            self.process = subprocess.Popen(
+                self.command,
+                env=self.env,
+                cwd=ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited at start:\n{self.log_text()}")
+            try:
+                if requests.get(self.base_url + "/healthz", timeout=2).status_code == 200:
+                    return self
+            except requests.RequestException:
+                pass
+            time.sleep(0.1)
+        self.__exit__(None, None, None)
+        raise RuntimeError(f"gunicorn did not answer /healthz in 60 s:\n{self.log_text()}")
+
+    def __exit__(self, *_exc) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        try:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+        except ProcessLookupError:
+            pass
+
+    def cpu_seconds(self) -> float:
+        """User+system CPU used so far by the gunicorn master and its workers (Linux /proc)."""
+        if self.process is None:
+            return 0.0
+        total = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                text = stat.read_text()
+            except OSError:
+                continue
+            fields = text[text.rfind(")") + 2 :].split()
+            if stat.parent.name == str(self.process.pid) or fields[1] == str(self.process.pid):
+                total += int(fields[11]) + int(fields[12])
+        return total / os.sysconf("SC_CLK_TCK")
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+# --------------------------------------------------------------------------------------------
+# Clients
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    """What happened to one token: statuses, latencies (s) and the answers sent."""
+
+    token: str
+    answers: dict[str, int]
+    get_status: int | str | None = None
+    post_status: int | str | None = None
+    extra_statuses: list[int | str] = field(default_factory=list)  # resend or race twin
+    probe: str = ""  # "", "resend" or "race"
+    post_latency: float | None = None
+    pair_latency: float | None = None
+    started: float | None = None
+    finished: float | None = None
+
+    @property
+    def acks(self) -> int:
+        """How many of this token's POSTs were acknowledged with 303."""
+        return [self.post_status, *self.extra_statuses].count(303)
+
+
+def _post(session, url: str, data: dict, allow_error=True):
+    import requests
+
+    try:
+        return session.post(url, data=data, allow_redirects=False, timeout=REQUEST_TIMEOUT)
+    except requests.RequestException as exc:
+        if not allow_error:
+            raise
+        return type(exc).__name__
+
+
+def _status(result) -> int | str:
+    return result if isinstance(result, str) else result.status_code
+
+
+def respond(base_url: str, prefix: str, token: str, probe: str, rng: random.Random) -> Outcome:
+    """One respondent: GET the form, POST the answers (and a duplicate if probing)."""
+    import requests
+
+    answers = {key: rng.choice(codes) for key, codes in ITEMS.items()}
+    outcome = Outcome(token, answers, probe=probe)
+    url = f"{base_url}{prefix}{token}"
+    with requests.Session() as session:
+        outcome.started = time.monotonic()
+        try:
+            page = session.get(url, timeout=REQUEST_TIMEOUT)
+        except requests.RequestException as exc:
+            outcome.get_status = type(exc).__name__
+            outcome.finished = time.monotonic()
+            return outcome
+        outcome.get_status = page.status_code
+        match = CSRF_RE.search(page.text)
+        if page.status_code != 200 or match is None:
+            outcome.finished = time.monotonic()
+            return outcome
+        data = {"csrf_token": match.group(1), "action": "submit"}
+        data.update({f"item-{key}": str(code) for key, code in answers.items()})
+        if probe == "race":
+            twin = requests.Session()
+            twin.cookies.update(session.cookies)
+            barrier = threading.Barrier(2, timeout=REQUEST_TIMEOUT)
+            twin_result: list = []
+
+            def post_twin():
+                with contextlib.suppress(threading.BrokenBarrierError):
+                    barrier.wait()
+                twin_result.append(_post(twin, url, data))
+
+            thread = threading.Thread(target=post_twin, daemon=True)
+            thread.start()
+            with contextlib.suppress(threading.BrokenBarrierError):
+                barrier.wait()
+        t_post = time.monotonic()
+        outcome.post_status = _status(_post(session, url, data))
+        outcome.finished = time.monotonic()
+        outcome.post_latency = outcome.finished - t_post
+        outcome.pair_latency = outcome.finished - outcome.started
+        if probe == "race":
+            thread.join(REQUEST_TIMEOUT + 5)
+            twin.close()
+            outcome.extra_statuses.append(_status(twin_result[0]) if twin_result else "no reply")
+            outcome.finished = time.monotonic()
+        elif probe == "resend":
+            outcome.extra_statuses.append(_status(_post(session, url, data)))
+            outcome.finished = time.monotonic()
+    return outcome
+
+
+def client_process(
+    base_url: str,
+    prefix: str,
+    jobs: list[tuple[str, str]],
+    threads: int,
+    start_at: float,
+    deadline: float,
+    seed: int,
+) -> tuple[list[Outcome], float]:
+    """One client process: ``threads`` respondents at a time over its share of the tokens."""
+    pending = list(reversed(jobs))
+    lock = threading.Lock()
+    results: list[Outcome] = []
+
+    def worker(index: int):
+        rng = random.Random(seed * 1000 + index)
+        while True:
+            with lock:
+                if not pending:
+                    return
+                token, probe = pending.pop()
+            if time.monotonic() > deadline:
+                out = Outcome(token, {}, probe=probe)  # not attempted
+            else:
+                out = respond(base_url, prefix, token, probe, rng)
+            with lock:
+                results.append(out)
+
+    time.sleep(max(0.0, start_at - time.monotonic()))
+    cpu_before = time.process_time()
+    pool = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join(max(1.0, deadline - time.monotonic() + 3 * REQUEST_TIMEOUT))
+    return results, time.process_time() - cpu_before
+
+
+def drive(
+    base_url: str,
+    prefix: str,
+    tokens: list[str],
+    concurrency: int,
+    processes: int,
+    resend: float,
+    race: float,
+    time_limit: float,
+    seed: int,
+) -> tuple[list[Outcome], float]:
+    """Run all tokens through ``concurrency`` clients spread over ``processes`` processes."""
+    rng = random.Random(seed)
+    probes = ["resend"] * round(len(tokens) * resend) + ["race"] * round(len(tokens) * race)
+    probes += [""] * (len(tokens) - len(probes))
+    rng.shuffle(probes)
+    jobs = list(zip(tokens, probes, strict=True))
+    processes = max(1, min(processes, concurrency))
+    shares = [jobs[i::processes] for i in range(processes)]
+    threads = [concurrency // processes + (i < concurrency % processes) for i in range(processes)]
+    start_at = time.monotonic() + 2.0  # CLOCK_MONOTONIC is system-wide on Linux
+    deadline = start_at + time_limit
+    context = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(processes, mp_context=context) as pool:
+        futures = [
+            pool.submit(
+                client_process, base_url, prefix, shares[i], threads[i], start_at, deadline, i
+            )
+            for i in range(processes)
+        ]
+        results, cpu = [], 0.0
+        for future in futures:
+            outcomes, seconds = future.result(timeout=time_limit + 4 * REQUEST_TIMEOUT + 30)
+            results.extend(outcomes)
+            cpu += seconds
+    return results, cpu
+
+
+# --------------------------------------------------------------------------------------------
+# Counting
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Figures:
+    label: str
+    n: int
+    concurrency: int
+    workers: int
+    attempted: int = 0
+    accepted: int = 0
+    rate: float = 0.0
+    post_p50: float = 0.0
+    post_p99: float = 0.0
+    pair_p50: float = 0.0
+    pair_p99: float = 0.0
+    stored: int = 0
+    used: int = 0
+    answer_rows: int = 0
+    lost: int = 0
+    duplicated: int = 0
+    bad_answers: int = 0
+    probes_sent: int = 0
+    probes_refused: int = 0
+    span: float = 0.0
+    client_cpu: float = 0.0
+    server_cpu: float = 0.0
+    problems: list[str] = field(default_factory=list)
+
+
+def _refused_once(o: Outcome) -> bool:
+    """A duplicate probe went right: one POST acknowledged with 303, the other refused with 409."""
+    return sorted([o.post_status, *o.extra_statuses], key=str) == [303, 409]
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))]
+
+
+def count_in_database(database_url: str, wave_key: str) -> tuple[int, int, int, Counter]:
+    """Stored responses, used invitations, answer rows and (item, value) counts of a wave."""
+    import psycopg
+
+    with psycopg.connect(_plain_url(database_url), connect_timeout=10) as conn:
+        (wave_id,) = conn.execute(
+            "SELECT w.id FROM wave w JOIN questionnaire_version q "
+            "ON q.id = w.questionnaire_version_id WHERE q.key = %s AND w.key = %s",
+            (QUESTIONNAIRE, wave_key),
+        ).fetchone()
+        (stored,) = conn.execute(
+            "SELECT count(*) FROM response WHERE wave_id = %s", (wave_id,)
+        ).fetchone()
+        (used,) = conn.execute(
+            "SELECT count(*) FROM invitation WHERE wave_id = %s AND used", (wave_id,)
+        ).fetchone()
+        rows = conn.execute(
+            "SELECT a.item_key, a.value, count(*) FROM answer a "
+            "JOIN response r ON r.id = a.response_id WHERE r.wave_id = %s "
+            "GROUP BY a.item_key, a.value",
+            (wave_id,),
+        ).fetchall()
+    values = Counter({(key, value): n for key, value, n in rows})
+    return stored, used, sum(values.values()), values
+
+
+def summarise(
+    label: str,
+    outcomes: list[Outcome],
+    args: argparse.Namespace,
+    database_url: str,
+    wave_key: str,
+    log_path: Path,
+) -> Figures:
+    fig = Figures(label, args.responses, args.concurrency, args.workers)
+    attempted = [o for o in outcomes if o.started is not None]
+    fig.attempted = len(attempted)
+    fig.accepted = sum(1 for o in attempted if o.acks)
+    if attempted:
+        fig.span = max(o.finished for o in attempted) - min(o.started for o in attempted)
+        fig.rate = fig.accepted / fig.span if fig.span > 0 else float("nan")
+    timed = [o for o in attempted if o.post_status == 303]  # a race's 409 side is not timed
+    post = [o.post_latency * 1000 for o in timed]
+    pair = [o.pair_latency * 1000 for o in timed]
+    fig.post_p50, fig.post_p99 = percentile(post, 50), percentile(post, 99)
+    fig.pair_p50, fig.pair_p99 = percentile(pair, 50), percentile(pair, 99)
+
+    fig.stored, fig.used, fig.answer_rows, stored_values = count_in_database(database_url, wave_key)
+    acked_twice = sum(o.acks - 1 for o in attempted if o.acks > 1)
+    fig.lost = max(0, fig.accepted - fig.stored)
+    fig.duplicated = max(fig.stored - fig.used, acked_twice, 0)
+    expected_values = Counter()
+    for o in attempted:
+        if o.acks:
+            expected_values.update(o.answers.items())
+    fig.bad_answers = sum(
+        abs(expected_values[k] - stored_values[k]) for k in expected_values | stored_values
+    )
+
+    probes = [o for o in attempted if o.probe]
+    fig.probes_sent = len(probes)
+    fig.probes_refused = sum(1 for o in probes if _refused_once(o))
+    not_attempted = len(outcomes) - len(attempted)
+    if not_attempted:
+        fig.problems.append(f"{not_attempted} tokens not attempted (time limit)")
+    gets = Counter(o.get_status for o in attempted if o.get_status != 200)
+    if gets:
+        fig.problems.append(f"GET statuses other than 200: {dict(gets)}")
+    posts = Counter(
+        o.post_status
+        for o in attempted
+        if o.post_status not in (303, None) and not (o.probe == "race" and _refused_once(o))
+    )
+    if posts:
+        fig.problems.append(f"first POST statuses other than 303: {dict(posts)}")
+    bad_probes = [o for o in probes if not _refused_once(o)]
+    if bad_probes:
+        shown = Counter((o.probe, o.post_status, *o.extra_statuses) for o in bad_probes)
+        fig.problems.append(f"duplicate probes not (303, 409): {dict(shown)}")
+    if fig.stored != fig.accepted or fig.used != fig.accepted:
+        fig.problems.append(
+            f"acknowledged {fig.accepted}, stored {fig.stored}, invitations used {fig.used}"
+        )
+    if fig.answer_rows != fig.stored * len(ITEMS):
+        fig.problems.append(f"{fig.answer_rows} answer rows for {fig.stored} responses")
+    lines = log_path.read_text(errors="replace").splitlines()
+    markers = ("Traceback", "[ERROR]", "WORKER TIMEOUT", "OperationalError", "deadlock")
+    found = Counter(m for line in lines for m in markers if m in line)
+    if found:
+        fig.problems.append(f"gunicorn log {log_path} (kept): {dict(found)}")
+        tail = [line for line in lines if "Error" in line][-3:]
+        fig.problems.extend("  " + line.strip()[:200] for line in tail)
+    else:
+        log_path.unlink(missing_ok=True)
+    return fig
+
+
+def print_report(app: Figures, ceiling: Figures, args: argparse.Namespace, seconds: float):
+    columns = [
+        ("", lambda f: f.label),
+        ("N", lambda f: f"{f.n}"),
+        ("conc", lambda f: f"{f.concurrency}"),
+        ("workers", lambda f: f"{f.workers}"),
+        ("resp/s", lambda f: f"{f.rate:.1f}"),
+        ("POST p50", lambda f: f"{f.post_p50:.1f}"),
+        ("POST p99", lambda f: f"{f.post_p99:.1f}"),
+        ("pair p50", lambda f: f"{f.pair_p50:.1f}"),
+        ("pair p99", lambda f: f"{f.pair_p99:.1f}"),
+        ("accepted", lambda f: f"{f.accepted}"),
+        ("stored", lambda f: f"{f.stored}"),
+        ("lost", lambda f: f"{f.lost}"),
+        ("dup", lambda f: f"{f.duplicated}"),
+        ("bad ans", lambda f: f"{f.bad_answers}"),
+        ("dup refused", lambda f: f"{f.probes_refused}/{f.probes_sent}"),
+    ]
+    rows = [[name for name, _ in columns]] + [
+        [get(f) for _, get in columns] for f in (app, ceiling)
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(columns))]
+    print()
+    print(
+        f"Submitting {args.responses} responses to '{QUESTIONNAIRE}' over loopback, "
+        f"{args.concurrency} concurrent clients in {args.client_processes} processes, "
+        f"gunicorn -w {args.workers} (sync), PostgreSQL."
+    )
+    print("Latencies in ms over accepted submissions: POST = the submitting POST alone,")
+    print("pair = GET form + POST. Ceiling: bare Flask POST storing the same rows in one")
+    print("transaction, with a trivial GET (one SELECT, dummy CSRF field), no CSRF check.")
+    print()
+    for i, row in enumerate(rows):
+        print(
+            "  ".join(
+                cell.rjust(widths[j]) if j else cell.ljust(widths[j]) for j, cell in enumerate(row)
+            )
+        )
+        if i == 0:
+            print("  ".join("-" * w for w in widths))
+    ratio = app.rate / ceiling.rate if ceiling.rate else float("nan")
+    print()
+    print(f"app/ceiling throughput ratio: {ratio:.2f}")
+    print(
+        f"app/ceiling POST p50 ratio: {app.post_p50 / ceiling.post_p50:.2f}, "
+        f"p99 ratio: {app.post_p99 / ceiling.post_p99:.2f}"
+    )
+    print(
+        f"duplicate probes: {args.resend:.0%} resent after acceptance, {args.race:.0%} posted "
+        "twice at once; 'dup refused' counts probes with exactly one 303 and one 409"
+    )
+    for fig in (app, ceiling):
+        print(
+            f"{fig.label}: {fig.span:.1f} s wall; CPU {fig.server_cpu:.1f} s in gunicorn "
+            f"({fig.server_cpu / max(fig.accepted, 1) * 1000:.1f} ms per response), "
+            f"{fig.client_cpu:.1f} s in the clients, on {os.cpu_count()} cores"
+        )
+    for fig in (app, ceiling):
+        for problem in fig.problems:
+            print(f"[{fig.label}] {problem}")
+    print(f"total run time {seconds:.0f} s")
+
+
+# --------------------------------------------------------------------------------------------
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--responses", type=int, default=2000, help="N submissions per side")
+    parser.add_argument("--concurrency", type=int, default=16, help="C concurrent clients")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers per side")
+    parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
+    parser.add_argument("--client-processes", type=int, default=2)
+    parser.add_argument("--resend", type=float, default=0.05, help="fraction resent after 303")
+    parser.add_argument("--race", type=float, default=0.02, help="fraction posted twice at once")
+    parser.add_argument("--time-limit", type=float, default=180.0, help="s per side's clients")
+    parser.add_argument("--seed", type=int, default=12)
+    args = parser.parse_args(argv)
+    if not 1 <= args.responses <= 100_000 or args.concurrency < 1 or args.workers < 1:
+        parser.error("need 1 <= responses <= 100000, concurrency >= 1, workers >= 1")
+    if args.resend < 0 or args.race < 0 or args.resend + args.race > 1:
+        parser.error("resend and race are fractions summing to at most 1")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    began = time.monotonic()
+    secret = uuid.uuid4().hex + uuid.uuid4().hex
+    env = app_env(args.database_url, secret)
+    print(f"setting up {args.database_url} ...", flush=True)
+    app_tokens, ceiling_tokens = set_up(args.database_url, env, args.responses)
+    app_spec = "wsgi:app" if (ROOT / "wsgi.py").exists() else "survey_app:create_app()"
+
+    def run(label, spec, pythonpath, run_env, prefix, tokens, wave_key, seed) -> Figures:
+        with Gunicorn(spec, args.workers, run_env, pythonpath) as server:
+            print(f"{label}: {spec} on {server.base_url}, driving ...", flush=True)
+            server_cpu = server.cpu_seconds()
+            outcomes, client_cpu = drive(
+                server.base_url,
+                prefix,
+                tokens,
+                args.concurrency,
+                args.client_processes,
+                args.resend,
+                args.race,
+                args.time_limit,
+                seed,
+            )
+            server_cpu = server.cpu_seconds() - server_cpu
+        fig = summarise(label, outcomes, args, args.database_url, wave_key, server.log_path)
+        fig.client_cpu, fig.server_cpu = client_cpu, server_cpu
+        return fig
+
+    app = run("app", app_spec, ROOT, env, "/s/", app_tokens, APP_WAVE, args.seed)
+    ceiling_env = dict(env, **{CEILING_URL_ENV: args.database_url})
+    ceiling = run(
+        "ceiling",
+        "submit:ceiling_app()",
+        Path(__file__).resolve().parent,
+        ceiling_env,
+        "/c/",
+        ceiling_tokens,
+        CEILING_WAVE,
+        args.seed + 1,
+    )
+    print_report(app, ceiling, args, time.monotonic() - began)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
