@@ -29,13 +29,19 @@ def create_app(config: dict | None = None) -> Flask:
         referrer_policy="no-referrer",
     )
 
+    from . import auth
+    from .admin import bp as admin_bp
     from .answering.views import bp as answering_bp
+    from .dashboards.views import bp as dashboards_bp
     from .errors import register_error_handlers
     from .formatting import register_filters
     from .pages import bp as pages_bp
 
     app.register_blueprint(pages_bp)
     app.register_blueprint(answering_bp)
+    app.register_blueprint(dashboards_bp)
+    app.register_blueprint(admin_bp)
+    auth.init_app(app)
     register_error_handlers(app)
     register_filters(app)
     return app

@@ -245,3 +245,34 @@ def setup_command(demo):
     session.commit()
     if not report.ok:
         raise SystemExit(1)
+
+
+@main.command("create-user")
+@click.argument("email")
+@click.option(
+    "--role", type=click.Choice(["admin", "evaluator", "coordinator", "caseworker"]), required=True
+)
+@click.option("--municipality", "municipalities", multiple=True, help="Repeat for several.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def create_user_command(email, role, municipalities, password_stdin):
+    """Create a staff user who signs in at /login."""
+    from .auth.users import UserError, create_user
+
+    session = get_session()
+    places = []
+    for name in municipalities:
+        place = find_municipality(session, name)
+        if place is None:
+            raise click.ClickException(f"unknown municipality '{name}'")
+        places.append(place)
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = create_user(session, email, role, password, places)
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from exc
+    session.commit()
+    where = ", ".join(p.name for p in places) or "all municipalities"
+    click.echo(f"created {user.role} {user.email} ({where})")

@@ -22,6 +22,13 @@ def danish_datetime(moment: datetime) -> str:
     return f"{local.day}. {MONTHS[local.month - 1]} {local.year} kl. {local:%H:%M}"
 
 
+def danish_date(moment: datetime) -> str:
+    """E.g. '7. januar 2019' (the date in UTC, as stored for anonymous answers)."""
+    day = as_utc(moment)
+    return f"{day.day}. {MONTHS[day.month - 1]} {day.year}"
+
+
 def register_filters(app: Flask) -> None:
     """Make the filters available in templates."""
     app.add_template_filter(danish_datetime, "danish_datetime")
+    app.add_template_filter(danish_date, "danish_date")

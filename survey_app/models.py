@@ -97,3 +97,56 @@ class Answer(SQLModel, table=True):
     position: int
     value: int | None = None
     missing: str | None = Field(default=None, max_length=20)
+
+
+class User(SQLModel, table=True):
+    """A staff member who signs in: admin, evaluator, coordinator or caseworker."""
+
+    __tablename__ = "app_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True)
+    password_hash: str = Field(max_length=255)
+    role: str = Field(max_length=20)
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class UserMunicipality(SQLModel, table=True):
+    """Which municipalities a coordinator or caseworker belongs to."""
+
+    __tablename__ = "user_municipality"
+
+    user_id: int = Field(
+        sa_column=Column(ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True)
+    )
+    municipality_id: int = Field(foreign_key="municipality.id", primary_key=True)
+
+
+class LoginSession(SQLModel, table=True):
+    """A sign-in; the cookie carries a random key whose hash is the id. Ended at sign-out."""
+
+    __tablename__ = "login_session"
+
+    id: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(
+        sa_column=Column(ForeignKey("app_user.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    created_at: datetime = Field(default_factory=utcnow)
+    last_seen_at: datetime = Field(default_factory=utcnow)
+    ended_at: datetime | None = None
+
+
+class AuditEvent(SQLModel, table=True):
+    """Append-only log of sign-ins, exports and views (database triggers refuse changes)."""
+
+    __tablename__ = "audit_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    user_id: int | None = Field(default=None, index=True)
+    actor: str = Field(max_length=254)
+    action: str = Field(max_length=60, index=True)
+    target: str = Field(default="", max_length=300)
+    municipality: str | None = Field(default=None, max_length=60)
+    outcome: str = Field(default="ok", max_length=20)

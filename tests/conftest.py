@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -31,23 +32,35 @@ def _reset_postgres(url: str) -> None:
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
-    """A migrated, empty database for the whole test session."""
+    """A migrated, empty database for the whole test session.
+
+    For SQLite this is a template file that each test copies (see ``fresh_database``).
+    """
     url = os.environ.get("SURVEY_APP_TEST_DATABASE_URL")
     if url:
         _reset_postgres(url)
     else:
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'template.sqlite3'}"
     engine = make_engine(url)
     upgrade_to_head(engine)
     engine.dispose()
     return url
 
 
-def empty_all_tables(engine) -> None:
-    """Delete every row, children before parents."""
+def fresh_database(database_url: str, tmp_path: Path) -> str:
+    """An empty database for one test: a copy of the SQLite template, or PostgreSQL truncated."""
+    if database_url.startswith("sqlite"):
+        template = Path(database_url.removeprefix("sqlite:///"))
+        target = tmp_path / "test.sqlite3"
+        shutil.copyfile(template, target)
+        return f"sqlite:///{target}"
+    engine = create_engine(database_url)
+    tables = ", ".join(t.name for t in SQLModel.metadata.sorted_tables)
     with engine.begin() as connection:
-        for table in reversed(SQLModel.metadata.sorted_tables):
-            connection.execute(table.delete())
+        # TRUNCATE, unlike DELETE, is allowed on the append-only audit table.
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return database_url
 
 
 def make_test_app(database_url: str, tmp_path: Path, **overrides):
@@ -55,7 +68,7 @@ def make_test_app(database_url: str, tmp_path: Path, **overrides):
     config = {
         "ENV_NAME": "testing",
         "SECRET_KEY": "test-secret-key",
-        "DATABASE_URL": database_url,
+        "DATABASE_URL": fresh_database(database_url, tmp_path),
         "QUESTIONNAIRE_DIR": QUESTIONNAIRES,
         "RATELIMIT_STORAGE_URI": "memory://",
         "TOKEN_GUESS_LIMIT": "1000 per minute",
@@ -63,7 +76,6 @@ def make_test_app(database_url: str, tmp_path: Path, **overrides):
     config.update(overrides)
     app = create_app(config)
     app.instance_path = str(tmp_path / "instance")
-    empty_all_tables(app.extensions["db_engine"])
     with app.app_context():
         session = get_session()
         ensure_municipalities(session)
@@ -142,3 +154,37 @@ def count_rows(app, model) -> int:
 
     with app.app_context():
         return get_session().execute(select(func.count()).select_from(model)).scalar_one()
+
+
+PASSWORD = "correct horse battery staple"
+
+
+def add_user(app, email, role, municipalities=()):
+    """Create a staff user with the test password."""
+    from survey_app.auth.users import create_user
+    from survey_app.registry import find_municipality
+
+    with app.app_context():
+        session = get_session()
+        places = [find_municipality(session, name) for name in municipalities]
+        create_user(session, email, role, PASSWORD, places)
+        session.commit()
+
+
+def sign_in(client, email, password=PASSWORD):
+    """Sign in through the real form; returns the response to the POST."""
+    page = client.get("/login")
+    return client.post(
+        "/login",
+        data={"email": email, "password": password, "csrf_token": csrf_token_from(page.text)},
+    )
+
+
+def signed_in_client(app, role, municipalities=(), email=None):
+    """A test client signed in as a new user with ``role``."""
+    email = email or f"{role}-{'-'.join(municipalities) or 'alle'}@example.dk".lower()
+    add_user(app, email, role, municipalities)
+    client = app.test_client()
+    reply = sign_in(client, email)
+    assert reply.status_code == 302, reply.text
+    return client

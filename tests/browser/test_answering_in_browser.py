@@ -182,10 +182,9 @@ def test_missing_answer_shows_a_summary_whose_link_leads_to_the_question(
     assert count_rows(app, Response) == 0
 
     summary.get_by_role("link", name="Hvordan vurderer du kvaliteten").click()
-    assert page.url.endswith(f"#q-{Q2}")
+    assert page.url.endswith(f"#item-{Q2}-1")
     expect(question(page, Q2)).to_be_in_viewport()
-    page.keyboard.press("Tab")  # the link moved the focus starting point into the question
-    assert focused(page)["id"] == f"item-{Q2}-1"
+    assert focused(page)["id"] == f"item-{Q2}-1"  # the link leads to the question's first option
     page.keyboard.press("Space")
     page.get_by_role("button", name="Send svar").click()
 
@@ -193,13 +192,6 @@ def test_missing_answer_shows_a_summary_whose_link_leads_to_the_question(
     assert stored_responses(app) == [{"respondent_key": None, "answers": {Q1: 3, Q2: 1}}]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="answer.html numbers the error summary with loop.index of the filtered loop "
-    "(`for item in q.items if item.key in errors`), so question 2 is called 'Spørgsmål 1'; "
-    "remove this mark once the template numbers by the question's position",
-)
 def test_error_summary_calls_the_question_by_its_own_number(app, live_server, keyboard_page):
     page = keyboard_page
     page.goto(answer_url(app, live_server))

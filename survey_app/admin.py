@@ -1,0 +1,70 @@
+"""Administration pages: the audit log."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, render_template, request
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from .access import AUDIT_ROLES, roles_required
+from .audit import record
+from .db import get_session
+from .models import AuditEvent
+from .waves import WaveError, parse_iso
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+PAGE_SIZE = 50
+
+
+@bp.route("/audit")
+@roles_required(*AUDIT_ROLES)
+def audit_log():
+    """Browse and filter the audit log, newest first, 50 events a page."""
+    session = get_session()
+    filters = {k: request.args.get(k, "").strip() for k in ("actor", "action", "municipality")}
+    query = select(AuditEvent)
+    if filters["actor"]:
+        query = query.where(AuditEvent.actor.contains(filters["actor"].lower()))
+    if filters["action"]:
+        query = query.where(AuditEvent.action == filters["action"])
+    if filters["municipality"]:
+        query = query.where(AuditEvent.municipality == filters["municipality"])
+    errors = []
+    for name, compare in (("from", AuditEvent.at.__ge__), ("to", AuditEvent.at.__lt__)):
+        value = request.args.get(name, "").strip()
+        filters[name] = value
+        if value:
+            try:
+                moment = parse_iso(value, name)
+            except WaveError:
+                errors.append(f"„{value}“ er ikke en dato (brug ÅÅÅÅ-MM-DD).")
+                continue
+            query = query.where(compare(moment + timedelta(days=1) if name == "to" else moment))
+    total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    page = max(1, request.args.get("page", 1, type=int))
+    events = session.execute(
+        query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .offset((page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+    ).scalars()
+    actions = session.execute(select(AuditEvent.action).distinct().order_by(AuditEvent.action))
+    record(
+        session,
+        "view_audit_log",
+        actor=current_user.user.email,
+        user_id=current_user.user.id,
+        target=request.full_path.rstrip("?"),
+    )
+    session.commit()
+    return render_template(
+        "admin/audit.html",
+        events=list(events),
+        total=total,
+        page=page,
+        pages=max(1, -(-total // PAGE_SIZE)),
+        filters=filters,
+        actions=[a for (a,) in actions],
+        errors=errors,
+    )
