@@ -78,8 +78,10 @@ def _row_label(dist: Distribution, with_group: bool) -> str:
         extra.append(f"ved ikke {dist.ved_ikke}")
     if dist.ubesvaret:
         extra.append(f"ubesvaret {dist.ubesvaret}")
+    if not with_group:  # small panels: n only; the overview shows the missing answers
+        return f"{dist.wave} (n={dist.n})"
     n_text = f"n={dist.n}" + (f"; {', '.join(extra)}" if extra else "")
-    return (f"{dist.group} · " if with_group else "") + f"{dist.wave} ({n_text})"
+    return f"{dist.group} · {dist.wave} ({n_text})"
 
 
 def _offsets(item: ItemDef, shares: Sequence[float]) -> list[tuple[float, float]]:
@@ -183,8 +185,8 @@ def item_figure(
         height=180 + 34 * len(labels),
         yaxis={"autorange": "reversed", "title": ""},
         xaxis=_x_axis(item),
-        legend={"orientation": "h", "y": -0.12, "traceorder": "normal"},
-        margin={"l": 260, "r": 30, "t": 100, "b": 80},
+        legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom", "traceorder": "normal"},
+        margin={"l": 260, "r": 30, "t": 150, "b": 60},
         plot_bgcolor="white",
     )
     return fig
@@ -197,7 +199,7 @@ def small_multiples_figure(
     wave_a: str,
     wave_b: str,
     groups: list[str] | None = None,
-    columns: int = 3,
+    columns: int = 2,
 ) -> go.Figure:
     """One small panel per municipality for one item, wave A above wave B, n shown."""
     item = _item(definition, item_key)
@@ -208,9 +210,8 @@ def small_multiples_figure(
         rows=rows,
         cols=columns,
         subplot_titles=groups,
-        shared_xaxes=True,
-        vertical_spacing=min(0.12, 0.5 / max(rows, 1)),
-        horizontal_spacing=0.12,
+        vertical_spacing=min(0.16, 0.8 / max(rows, 1)),
+        horizontal_spacing=0.22,
     )
     for i, group in enumerate(groups):
         dists = [
@@ -223,12 +224,14 @@ def small_multiples_figure(
         title={"text": _wrap(item.text), "font": {"size": 15}},
         barmode="overlay",
         font={**FONT, "size": 12},
-        height=140 + 150 * rows,
-        legend={"orientation": "h", "y": -0.05},
+        height=160 + 170 * rows,
+        # above the first row's panel titles: 45 px expressed in plot-area units
+        legend={"orientation": "h", "x": 0, "y": 1 + 45 / (170 * rows - 50), "yanchor": "bottom"},
         plot_bgcolor="white",
-        margin={"t": 110},
+        margin={"t": 170, "l": 130, "b": 40},
     )
     fig.update_xaxes(**{k: v for k, v in _x_axis(item).items() if k != "title"})
+    fig.update_xaxes(tickfont={"size": 10})
     fig.update_yaxes(autorange="reversed")
     return fig
 
@@ -294,12 +297,15 @@ def progression_figure(
     fig.update_layout(
         title=f"{definition.title}: gennemsnitlig score efter gang (95 % interval)",
         font=FONT,
-        height=200 + 260 * rows,
+        height=220 + 280 * rows,
         plot_bgcolor="white",
-        legend={"orientation": "h", "y": -0.08},
+        legend={"orientation": "h", "y": -0.3 / rows, "yanchor": "top"},
+        margin={"b": 110},
     )
+    top = max((i.n_options for i in definition.items if i.scale_type == "ordinal"), default=5)
     fig.update_xaxes(title_text="Gang", dtick=1, gridcolor="#eee")
-    fig.update_yaxes(title_text="Score", gridcolor="#eee")
+    # intervals of tiny groups may reach past the scale; the axis stays on the scale
+    fig.update_yaxes(title_text="Score", gridcolor="#eee", range=[0.5, top + 0.5], dtick=1)
     return fig
 
 

@@ -98,7 +98,7 @@ def test_small_multiples_one_panel_per_municipality(table):
     titles = [a.text for a in fig.layout.annotations]
     assert titles == ["Aalborg", "Furesø", "Thisted"]
     first_panel = [t for t in fig.data if t.xaxis == "x"]
-    assert list(first_panel[0].y) == ["jan-2019 (n=4; ved ikke 1)", "sommer-2020 (n=3)"]
+    assert list(first_panel[0].y) == ["jan-2019 (n=4)", "sommer-2020 (n=3)"]
     assert sum(t.showlegend for t in fig.data) == 5  # legend once
 
 
