@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import db
 from .config import load_config
@@ -17,6 +18,19 @@ def create_app(config: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(load_config(Path(app.instance_path), config))
 
+    if app.config["PROXY_COUNT"]:
+        # Behind a reverse proxy the client's address is in X-Forwarded-For; the rate limits
+        # would otherwise see the proxy as one client for everyone.
+        n = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+    if (
+        app.config["ENV_NAME"] == "production"
+        and app.config["RATELIMIT_STORAGE_URI"] == "memory://"
+    ):
+        app.logger.warning(
+            "SURVEY_APP_RATELIMIT_STORAGE_URI is memory://: each worker counts on its own. "
+            "Use redis://127.0.0.1:6379 with several workers."
+        )
     db.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
@@ -34,6 +48,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .answering.views import bp as answering_bp
     from .dashboards.views import bp as dashboards_bp
     from .errors import register_error_handlers
+    from .exports.views import bp as exports_bp
     from .formatting import register_filters
     from .pages import bp as pages_bp
 
@@ -41,6 +56,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(answering_bp)
     app.register_blueprint(dashboards_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(exports_bp)
     auth.init_app(app)
     register_error_handlers(app)
     register_filters(app)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
-from .models import Invitation, Municipality, Wave
+from .models import Invitation, Municipality, QuestionnaireVersion, Wave
 
 TOKEN_BYTES = 24  # 192 random bits
 
@@ -67,6 +67,21 @@ def create_invitations(
         issued.append(IssuedInvitation(token, answer_url(base_url, token)))
     session.flush()
     return issued
+
+
+def find_invitation_with_wave(
+    session: Session, token: str
+) -> tuple[Invitation, Wave, QuestionnaireVersion] | None:
+    """The invitation, its wave and questionnaire version in one query; None if unknown."""
+    if not token or len(token) > 100:
+        return None
+    row = session.exec(
+        select(Invitation, Wave, QuestionnaireVersion)
+        .join(Wave, Wave.id == Invitation.wave_id)
+        .join(QuestionnaireVersion, QuestionnaireVersion.id == Wave.questionnaire_version_id)
+        .where(Invitation.token_hash == hash_token(token))
+    ).first()
+    return tuple(row) if row else None
 
 
 def find_invitation(session: Session, token: str) -> Invitation | None:

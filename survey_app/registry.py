@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from sqlmodel import Session, select
@@ -32,15 +31,20 @@ class LoadReport:
         return not self.refused
 
 
-@lru_cache(maxsize=256)
+_parsed: dict[str, Questionnaire] = {}
+
+
 def parse_stored_definition(definition: str) -> Questionnaire:
-    """The Questionnaire stored as canonical JSON in a QuestionnaireVersion row (cached)."""
+    """The Questionnaire stored as canonical JSON in a QuestionnaireVersion row."""
     return Questionnaire.model_validate_json(definition)
 
 
 def definition_of(version: QuestionnaireVersion) -> Questionnaire:
-    """The parsed definition of a stored version."""
-    return parse_stored_definition(version.definition)
+    """The parsed definition of a stored version, cached by its content fingerprint."""
+    parsed = _parsed.get(version.fingerprint)
+    if parsed is None:
+        parsed = _parsed[version.fingerprint] = parse_stored_definition(version.definition)
+    return parsed
 
 
 def load_questionnaires(session: Session, directory: Path) -> LoadReport:

@@ -125,7 +125,7 @@ def submit_response(
         is_demo=invitation.is_demo,
     )
     session.add(response)
-    session.flush()
+    session.flush()  # without a relationship() the answers' parent must be inserted first
     session.add_all(answer_rows(definition, response.id, answers))
     session.flush()
     return response

@@ -8,8 +8,7 @@ from sqlmodel import Session
 from ..db import get_session
 from ..errors import error_page
 from ..extensions import limiter
-from ..invitations import find_invitation
-from ..models import QuestionnaireVersion, Wave
+from ..invitations import find_invitation_with_wave
 from ..registry import definition_of
 from ..waves import WaveState, wave_state
 from .responses import (
@@ -32,11 +31,10 @@ def _token_guess_limit() -> str:
 
 def load_context(session: Session, token: str) -> AnsweringContext:
     """The invitation, wave and questionnaire version behind a token; 404 if unknown."""
-    invitation = find_invitation(session, token)
-    if invitation is None:
+    found = find_invitation_with_wave(session, token)
+    if found is None:
         abort(404)
-    wave = session.get(Wave, invitation.wave_id)
-    version = session.get(QuestionnaireVersion, wave.questionnaire_version_id)
+    invitation, wave, version = found
     return AnsweringContext(invitation, wave, version, definition_of(version))
 
 
