@@ -37,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     def common(p: argparse.ArgumentParser) -> None:
+        """The arguments every command takes."""
         p.add_argument("export", type=Path, help="the long export CSV written by the app")
         p.add_argument("--questionnaire", required=True, help="questionnaire key, e.g. mentor")
         p.add_argument(
