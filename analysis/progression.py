@@ -169,21 +169,33 @@ def progression_counts_from_occasions(
         ordered = sorted(occasions, key=lambda o: (o.answered_at, o.response_id))
         groups = [ALL_GROUP] + ([ordered[0].municipality] if by_municipality else [])
         series = [occasion_scores(o.values, definition) for o in ordered]
-        for measure in measures(definition):
-            scored = [s[measure] for s in series if s.get(measure) is not None]
-            for number, s in enumerate(series, start=1):
-                if s.get(measure) is not None:
-                    for group in groups:
-                        key = (measure, group, number)
-                        result.by_occasion.setdefault(key, Counter())[s[measure]] += 1
-            if not scored:
-                continue
-            result.first_scores.setdefault(measure, Counter())[scored[0]] += 1
-            for group in groups:
-                pairs = result.pairs.setdefault((measure, group), Counter())
-                if len(scored) >= 2:
-                    pairs[(scored[0], scored[-1])] += 1
+        add_citizen(result, series, groups, measures(definition))
     return result
+
+
+def add_citizen(
+    counts: ProgressionCounts,
+    series: list[Mapping[str, Fraction | None]],
+    groups: list[str],
+    measure_keys: list[str],
+) -> None:
+    """Count one citizen's occasions (in order; each a score per measure, None or absent if
+    not scored) into ``counts`` for each of ``groups``. This is the aggregation step the app
+    uses when it computes occasion scores in SQL."""
+    for measure in measure_keys:
+        scored = [s[measure] for s in series if s.get(measure) is not None]
+        for number, s in enumerate(series, start=1):
+            if s.get(measure) is not None:
+                for group in groups:
+                    key = (measure, group, number)
+                    counts.by_occasion.setdefault(key, Counter())[s[measure]] += 1
+        if not scored:
+            continue
+        counts.first_scores.setdefault(measure, Counter())[scored[0]] += 1
+        for group in groups:
+            pairs = counts.pairs.setdefault((measure, group), Counter())
+            if len(scored) >= 2:
+                pairs[(scored[0], scored[-1])] += 1
 
 
 @dataclass(frozen=True)
