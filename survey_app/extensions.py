@@ -13,7 +13,8 @@ talisman = Talisman()
 CONTENT_SECURITY_POLICY = {
     "default-src": "'self'",
     "img-src": "'self' data:",
-    "style-src": "'self'",
+    # plotly.js adds its own <style> elements when it draws a figure
+    "style-src": "'self' 'unsafe-inline'",
     "script-src": "'self'",
     "object-src": "'none'",
     "base-uri": "'self'",

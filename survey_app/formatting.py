@@ -28,7 +28,23 @@ def danish_date(moment: datetime) -> str:
     return f"{day.day}. {MONTHS[day.month - 1]} {day.year}"
 
 
+def number(value: float | None, digits: int = 1) -> str:
+    """A number with a Danish decimal comma; a dash when there is none."""
+    if value is None:
+        return "–"
+    return f"{value:.{digits}f}".replace(".", ",").replace("-", "−")
+
+
+def pvalue(value: float | None) -> str:
+    """A p-value as evaluators write it: '<0,001' for tiny values, else three decimals."""
+    if value is None:
+        return "–"
+    return "<0,001" if value < 0.001 else number(value, 3)
+
+
 def register_filters(app: Flask) -> None:
     """Make the filters available in templates."""
     app.add_template_filter(danish_datetime, "danish_datetime")
     app.add_template_filter(danish_date, "danish_date")
+    app.add_template_filter(number, "number")
+    app.add_template_filter(pvalue, "pvalue")

@@ -8,6 +8,8 @@ import io
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_login import current_user
 
+from analysis.counts import ALL_GROUP
+
 from ..access import (
     DASHBOARD_ROLES,
     INVITE_ROLES,
@@ -20,7 +22,17 @@ from ..audit import record
 from ..db import get_session
 from ..invitations import InvitationError, create_invitations
 from ..waves import find_wave
+from .comparison import build_sections
+from .counts import (
+    analysis_definition,
+    progression_counts,
+    questionnaire_titles,
+    repeated_questionnaires,
+    wave_count_table,
+    waves_of,
+)
 from .fieldwork import all_waves, fieldwork_rows
+from .progression import build_progression
 
 bp = Blueprint("dashboards", __name__, url_prefix="/dashboard")
 
@@ -107,3 +119,81 @@ def _quote(name: str) -> str:
     from urllib.parse import quote
 
     return quote(name)
+
+
+def _groups_for(user, table_groups: list[str]) -> list[str]:
+    """``alle`` and every municipality for those who see all; otherwise their own only."""
+    if user.sees_all_municipalities:
+        return [ALL_GROUP] + sorted(g for g in table_groups if g != ALL_GROUP)
+    return list(user.municipality_names)
+
+
+@bp.route("/compare/")
+@roles_required(*DASHBOARD_ROLES)
+def compare_index():
+    """The questionnaires with at least two waves, and the pairs of waves to compare."""
+    session = get_session()
+    listing = []
+    for key, title in questionnaire_titles(session):
+        waves = waves_of(session, key)
+        if len(waves) >= 2:
+            pairs = [(a, b) for (a, _), (b, _) in zip(waves, waves[1:], strict=False)]
+            listing.append((key, title, [w for w, _ in waves], pairs))
+    audit_view("view_compare_index")
+    session.commit()
+    return render_template("dashboards/compare_index.html", listing=listing)
+
+
+@bp.route("/compare/<questionnaire>/<wave_a>/<wave_b>")
+@roles_required(*DASHBOARD_ROLES)
+def compare(questionnaire: str, wave_a: str, wave_b: str):
+    """Wave A against wave B per item: bars, n, statistics and a plain reading."""
+    session = get_session()
+    waves = {wave.key: (wave, version) for wave, version in waves_of(session, questionnaire)}
+    if wave_a not in waves or wave_b not in waves or wave_a == wave_b:
+        abort(404)
+    definition = analysis_definition(session, questionnaire, {waves[wave_a][1], waves[wave_b][1]})
+    table = wave_count_table(session, current_user, questionnaire, [wave_a, wave_b])
+    groups = _groups_for(current_user, table.groups())
+    threshold = current_app.config["SUPPRESSION_THRESHOLD"]
+    sections = build_sections(table, definition, wave_a, wave_b, groups, threshold)
+    audit_view("view_comparison", f"{questionnaire}/{wave_a}/{wave_b}")
+    session.commit()
+    return render_template(
+        "dashboards/compare.html",
+        definition=definition,
+        wave_a=waves[wave_a][0],
+        wave_b=waves[wave_b][0],
+        sections=sections,
+        threshold=threshold,
+    )
+
+
+@bp.route("/progression/")
+@roles_required(*DASHBOARD_ROLES)
+def progression_index():
+    """The repeated citizen questionnaires whose progression can be followed."""
+    session = get_session()
+    listing = repeated_questionnaires(session)
+    audit_view("view_progression_index")
+    session.commit()
+    return render_template("dashboards/progression_index.html", listing=listing)
+
+
+@bp.route("/progression/<questionnaire>")
+@roles_required(*DASHBOARD_ROLES)
+def progression(questionnaire: str):
+    """Domain scores over occasions per municipality; no individual citizen is shown."""
+    session = get_session()
+    if questionnaire not in {key for key, _ in repeated_questionnaires(session)}:
+        abort(404)
+    definition = analysis_definition(session, questionnaire)
+    counts = progression_counts(session, questionnaire, definition)
+    groups = _groups_for(current_user, counts.groups())
+    threshold = current_app.config["SUPPRESSION_THRESHOLD"]
+    page = build_progression(counts, definition, groups, threshold)
+    audit_view("view_progression", questionnaire)
+    session.commit()
+    return render_template(
+        "dashboards/progression.html", definition=definition, page=page, threshold=threshold
+    )

@@ -1,0 +1,154 @@
+"""SQL aggregation for the dashboards: counts handed to ``analysis``, never answer rows."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from fractions import Fraction
+
+from sqlalchemy import case, func, select
+from sqlmodel import Session
+
+from analysis.counts import ALL_GROUP, CountTable
+from analysis.definitions import QuestionnaireDef, definition_from_mapping, merge_versions
+from analysis.progression import DOMAIN_PREFIX, ProgressionCounts, add_citizen
+
+from ..access import municipality_condition
+from ..models import Answer, Municipality, QuestionnaireVersion, Response, Wave
+
+
+def analysis_definition(session: Session, key: str, versions: set[int] | None = None):
+    """The questionnaire as ``analysis`` reads it, merged over ``versions`` (default: all)."""
+    stored = session.execute(
+        select(QuestionnaireVersion.version, QuestionnaireVersion.definition).where(
+            QuestionnaireVersion.key == key
+        )
+    ).all()
+    definitions = {v: definition_from_mapping(json.loads(d), f"{key} v{v}") for v, d in stored}
+    if not definitions:
+        return None
+    return merge_versions(definitions, versions or set(definitions))
+
+
+def waves_of(session: Session, key: str) -> list[tuple[Wave, int]]:
+    """The waves of a questionnaire with the version each belongs to, oldest first."""
+    query = (
+        select(Wave, QuestionnaireVersion.version)
+        .join(QuestionnaireVersion, QuestionnaireVersion.id == Wave.questionnaire_version_id)
+        .where(QuestionnaireVersion.key == key)
+        .order_by(Wave.opens_at)
+    )
+    return [(wave, version) for wave, version in session.execute(query)]
+
+
+def wave_count_table(session: Session, user, key: str, wave_keys: list[str]) -> CountTable:
+    """Answer counts per item, municipality, wave, code and missing code, with ``alle``."""
+    query = (
+        select(
+            Answer.item_key,
+            Municipality.name,
+            Wave.key,
+            Answer.value,
+            Answer.missing,
+            func.count(),
+        )
+        .join(Response, Response.id == Answer.response_id)
+        .join(Wave, Wave.id == Response.wave_id)
+        .join(QuestionnaireVersion, QuestionnaireVersion.id == Response.questionnaire_version_id)
+        .join(Municipality, Municipality.id == Response.municipality_id)
+        .where(
+            QuestionnaireVersion.key == key,
+            Wave.key.in_(wave_keys),
+            municipality_condition(user, Response.municipality_id),
+        )
+        .group_by(Answer.item_key, Municipality.name, Wave.key, Answer.value, Answer.missing)
+    )
+    return CountTable.from_records(session.execute(query)).with_total(ALL_GROUP)
+
+
+def progression_counts(session: Session, key: str, definition: QuestionnaireDef):
+    """Domain scores of every occasion, summed per response in SQL, paired per citizen.
+
+    A domain score is the mean of the domain's answered items (negative items reversed) and
+    needs at least half of them answered; a citizen belongs to the municipality of their
+    first occasion. All municipalities are counted, because the reliable-change limit rests
+    on the spread of first scores over all citizens; callers show only the groups a user
+    may see.
+    """
+    domain_of, reversed_items, sizes = {}, {}, {}
+    for domain in definition.domains:
+        items = [i for i in definition.domain_items(domain.key) if definition.is_comparable(i.key)]
+        sizes[domain.key] = len(items)
+        for item in items:
+            domain_of[item.key] = domain.key
+            if item.polarity == "negative":
+                reversed_items[item.key] = item.n_options + 1
+    counts = ProgressionCounts()
+    if not domain_of:
+        return counts
+    domain = case(domain_of, value=Answer.item_key)
+    score = (
+        case(
+            {k: n - Answer.value for k, n in reversed_items.items()},
+            value=Answer.item_key,
+            else_=Answer.value,
+        )
+        if reversed_items
+        else Answer.value
+    )
+    query = (
+        select(
+            Response.respondent_key,
+            Response.submitted_at,
+            Response.id,
+            Municipality.name,
+            domain,
+            func.sum(score),
+            func.count(Answer.value),
+        )
+        .join(Response, Response.id == Answer.response_id)
+        .join(QuestionnaireVersion, QuestionnaireVersion.id == Response.questionnaire_version_id)
+        .join(Municipality, Municipality.id == Response.municipality_id)
+        .where(
+            QuestionnaireVersion.key == key,
+            Response.respondent_key.is_not(None),
+            Answer.value.is_not(None),
+            Answer.item_key.in_(list(domain_of)),
+        )
+        .group_by(
+            Response.respondent_key, Response.submitted_at, Response.id, Municipality.name, domain
+        )
+        .order_by(Response.respondent_key, Response.submitted_at, Response.id)
+    )
+    occasions: dict[str, dict[tuple, dict[str, Fraction]]] = defaultdict(dict)
+    places: dict[str, str] = {}
+    for citizen, at, response_id, place, domain_key, total, answered in session.execute(query):
+        places.setdefault(citizen, place)
+        scores = occasions[citizen].setdefault((at, response_id), {})
+        if 2 * answered >= sizes[domain_key]:
+            scores[DOMAIN_PREFIX + domain_key] = Fraction(int(total), int(answered))
+    measures = [DOMAIN_PREFIX + k for k in sizes]
+    for citizen, by_occasion in occasions.items():
+        series = [by_occasion[k] for k in sorted(by_occasion)]
+        add_citizen(counts, series, [ALL_GROUP, places[citizen]], measures)
+    return counts
+
+
+def questionnaire_titles(session: Session) -> list[tuple[str, str]]:
+    """Every loaded questionnaire key with the title of its newest version."""
+    rows = session.execute(
+        select(QuestionnaireVersion.key, QuestionnaireVersion.title).order_by(
+            QuestionnaireVersion.key, QuestionnaireVersion.version
+        )
+    )
+    return list(dict(rows.all()).items())
+
+
+def repeated_questionnaires(session: Session) -> list[tuple[str, str]]:
+    """The repeated citizen questionnaires (progression), key and title."""
+    rows = session.execute(
+        select(QuestionnaireVersion.key, QuestionnaireVersion.title)
+        .where(QuestionnaireVersion.repeated.is_(True))
+        .order_by(QuestionnaireVersion.key, QuestionnaireVersion.version)
+    )
+    return list(dict(rows.all()).items())
