@@ -170,3 +170,17 @@ def test_suppressed_table_drops_small_groups_and_small_cells():
     kept, dropped = suppressed_table(table, 5, ["x", "y"])
     assert dropped == {"B"}
     assert sorted(kept.records()) == [("q", "A", "y", 1, "", 6)]
+
+
+def test_counts_csv_leaves_out_small_groups_and_cells(two_waves):
+    app = two_waves
+    answer_waves(app, "Aalborg", ["1"] * 6 + ["2"] * 4, ["5"] * 10)
+    answer_waves(app, "Thisted", ["1"] * 3, ["5"] * 3)
+    reply = signed_in_client(app, "evaluator").get(COMPARE + "/counts.csv")
+    assert reply.status_code == 200 and reply.mimetype == "text/csv"
+    lines = reply.text.strip().splitlines()
+    assert lines[0] == "item,group,wave,value,missing,count"
+    assert "forenklet_sagsbehandling,Aalborg,runde-a,1,,6" in lines
+    assert not [line for line in lines if ",Thisted," in line]  # 3 respondents: left out
+    assert not [line for line in lines if line.endswith((",1", ",2", ",3", ",4"))]
+    assert "forenklet_sagsbehandling,alle,runde-a,1,,9" in lines

@@ -33,6 +33,7 @@ from .counts import (
 )
 from .fieldwork import all_waves, fieldwork_rows
 from .progression import build_progression
+from .suppression import suppressed_table
 
 bp = Blueprint("dashboards", __name__, url_prefix="/dashboard")
 
@@ -196,4 +197,36 @@ def progression(questionnaire: str):
     session.commit()
     return render_template(
         "dashboards/progression.html", definition=definition, page=page, threshold=threshold
+    )
+
+
+@bp.route("/compare/<questionnaire>/<wave_a>/<wave_b>/counts.csv")
+@roles_required(*DASHBOARD_ROLES)
+def compare_counts_csv(questionnaire: str, wave_a: str, wave_b: str):
+    """The comparison's answer counts as CSV, with small groups and cells left out."""
+    session = get_session()
+    waves = {wave.key for wave, _ in waves_of(session, questionnaire)}
+    if wave_a not in waves or wave_b not in waves:
+        abort(404)
+    table = wave_count_table(session, current_user, questionnaire, [wave_a, wave_b])
+    threshold = current_app.config["SUPPRESSION_THRESHOLD"]
+    kept, _ = suppressed_table(table, threshold, [wave_a, wave_b])
+    groups = set(_groups_for(current_user, table.groups()))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["item", "group", "wave", "value", "missing", "count"])
+    for item, group, wave, value, missing, count in sorted(
+        kept.records(), key=lambda r: (r[0], r[1] != ALL_GROUP, r[1], r[2], r[3] or 0, r[4])
+    ):
+        if group in groups:
+            writer.writerow([item, group, wave, value or "", missing, count])
+    audit_view("download_dashboard_counts", f"{questionnaire}/{wave_a}/{wave_b}")
+    session.commit()
+    return Response(
+        buffer.getvalue(),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f"attachment; filename={questionnaire}-{wave_a}-{wave_b}.csv",
+            "Cache-Control": "no-store",
+        },
     )
