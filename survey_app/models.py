@@ -69,6 +69,8 @@ class Invitation(SQLModel, table=True):
 class Response(SQLModel, table=True):
     """One submitted answer set. Anonymous responses keep no invitation and only a date."""
 
+    __table_args__ = (UniqueConstraint("submission_key", name="uq_response_submission_key"),)
+
     id: str = Field(primary_key=True, max_length=36)
     questionnaire_version_id: int = Field(foreign_key="questionnaire_version.id", index=True)
     wave_id: int | None = Field(default=None, foreign_key="wave.id", index=True)
@@ -79,6 +81,8 @@ class Response(SQLModel, table=True):
     respondent_key: str | None = Field(default=None, max_length=80, index=True)
     submitted_at: datetime
     is_demo: bool = False
+    # The tablet's idempotency key for one occasion: a resend can never make a second response.
+    submission_key: str | None = Field(default=None, max_length=64)
 
 
 class Answer(SQLModel, table=True):
@@ -150,3 +154,42 @@ class AuditEvent(SQLModel, table=True):
     target: str = Field(default="", max_length=300)
     municipality: str | None = Field(default=None, max_length=60)
     outcome: str = Field(default="ok", max_length=20)
+
+
+class Citizen(SQLModel, table=True):
+    """A citizen known only by the pseudonym the municipality chose (never a CPR number)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    pseudonym: str = Field(max_length=80, unique=True)
+    municipality_id: int = Field(foreign_key="municipality.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    created_by: int | None = Field(default=None, foreign_key="app_user.id")
+
+
+class KioskSession(SQLModel, table=True):
+    """One occasion on the tablet: a citizen answering a questionnaire handed over by a
+    caseworker, left only with the caseworker's PIN. The cookie carries a key whose hash is
+    the id; ``occasion_key`` is the idempotency key of the final submission."""
+
+    __tablename__ = "kiosk_session"
+
+    id: str = Field(primary_key=True, max_length=64)
+    occasion_key: str = Field(max_length=64, unique=True)
+    citizen_id: int = Field(
+        sa_column=Column(ForeignKey("citizen.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    questionnaire_version_id: int = Field(foreign_key="questionnaire_version.id")
+    caseworker_id: int = Field(foreign_key="app_user.id")
+    pin_hash: str = Field(max_length=255)
+    pin_failures: int = 0
+    language: str = Field(default="da", max_length=5)
+    one_per_screen: bool = True
+    position: int = 0
+    draft: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    status: str = Field(default="active", max_length=20)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_activity_at: datetime = Field(default_factory=utcnow)
+    response_id: str | None = Field(
+        default=None,
+        sa_column=Column(ForeignKey("response.id", ondelete="SET NULL"), nullable=True),
+    )
