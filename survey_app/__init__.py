@@ -9,7 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import db
 from .config import load_config
-from .extensions import CONTENT_SECURITY_POLICY, csrf, limiter, talisman
+from .extensions import CONTENT_SECURITY_POLICY, babel, csrf, limiter, select_locale, talisman
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -32,6 +32,7 @@ def create_app(config: dict | None = None) -> Flask:
             "Use redis://127.0.0.1:6379 with several workers."
         )
     db.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
     limiter.init_app(app)
     talisman.init_app(
@@ -50,12 +51,14 @@ def create_app(config: dict | None = None) -> Flask:
     from .errors import register_error_handlers
     from .exports.views import bp as exports_bp
     from .formatting import register_filters
+    from .kiosk.views import bp as kiosk_bp
     from .pages import bp as pages_bp
 
     app.register_blueprint(pages_bp)
     app.register_blueprint(answering_bp)
     app.register_blueprint(dashboards_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(kiosk_bp)
     app.register_blueprint(exports_bp)
     auth.init_app(app)
     register_error_handlers(app)

@@ -61,6 +61,7 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", "memory://"),
         "TOKEN_GUESS_LIMIT": _env("TOKEN_GUESS_LIMIT", "20 per 10 minutes"),
         "LOGIN_FAILURE_LIMIT": _env("LOGIN_FAILURE_LIMIT", "5 per minute;20 per hour"),
+        "KIOSK_IDLE_MINUTES": int(_env("KIOSK_IDLE_MINUTES", "10")),
         "PROXY_COUNT": int(_env("PROXY_COUNT", "0")),
         "IDLE_TIMEOUT_MINUTES": int(_env("IDLE_TIMEOUT_MINUTES", "30")),
         "SUPPRESSION_THRESHOLD": int(_env("SUPPRESSION_THRESHOLD", "5")),

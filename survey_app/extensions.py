@@ -1,11 +1,25 @@
 """Flask extensions, created unbound and attached in create_app."""
 
+from flask import request, session
+from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_talisman import Talisman
 from flask_wtf.csrf import CSRFProtect
 
 csrf = CSRFProtect()
+babel = Babel()
+LANGUAGES = ("da", "en")
+
+
+def select_locale() -> str:
+    """Danish first; English when chosen (``?lang=en`` or on the tablet), remembered."""
+    wanted = request.args.get("lang")
+    if wanted in LANGUAGES:
+        session["lang"] = wanted
+    return session.get("lang", "da")
+
+
 limiter = Limiter(key_func=get_remote_address)
 talisman = Talisman()
 

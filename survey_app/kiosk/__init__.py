@@ -1,0 +1,1 @@
+"""The citizen tablet: caseworker-started sessions, answering made for citizens, shown back."""

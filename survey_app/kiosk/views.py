@@ -1,0 +1,423 @@
+"""Tablet pages. Staff start and resume sessions at /kiosk/; while a session runs, the
+browser is locked to it until the caseworker's PIN is given."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, logout_user
+from sqlmodel import select
+
+from ..access import roles_required, visible_municipalities
+from ..answering.responses import InvalidAnswer, missing_required, parse_answers
+from ..audit import record
+from ..auth.users import end_login_session
+from ..db import get_session
+from ..models import Citizen, KioskSession, Municipality, QuestionnaireVersion, Response
+from .citizens import CitizenError, find_visible_citizen, register_citizen, visible_citizens
+from .progress import own_progress
+from .sessions import (
+    KioskError,
+    check_pin,
+    citizen_questionnaires,
+    draft,
+    is_idle,
+    kiosk_definition,
+    pause,
+    save_answers,
+    start_session,
+    submit,
+)
+
+bp = Blueprint("kiosk", __name__, url_prefix="/kiosk")
+KIOSK_ROLES = ("admin", "coordinator", "caseworker")
+# The only pages a locked tablet may show.
+KIOSK_MODE_ENDPOINTS = {
+    "kiosk.answer",
+    "kiosk.submit_answers",
+    "kiosk.done",
+    "kiosk.leave",
+    "kiosk.language",
+    "kiosk.ended",
+    "static",
+    "pages.plotly_js",
+}
+
+
+def _audit(action: str, target: str, municipality: str | None = None) -> None:
+    record(
+        get_session(),
+        action,
+        actor=current_user.user.email,
+        user_id=current_user.user.id,
+        target=target,
+        municipality=municipality,
+    )
+
+
+def _no_store(response):
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"
+    return response
+
+
+@bp.after_app_request
+def _kiosk_pages_are_never_cached(response):
+    if request.blueprint == "kiosk" or session.get("kiosk_id"):
+        _no_store(response)
+    return response
+
+
+@bp.before_app_request
+def _lock_to_the_session():
+    """While a tablet session runs, nothing but its own pages can be reached."""
+    kiosk_id = session.get("kiosk_id")
+    if not kiosk_id or request.endpoint in KIOSK_MODE_ENDPOINTS:
+        return None
+    return render_template("kiosk/locked.html"), 403
+
+
+def _current_kiosk() -> KioskSession:
+    kiosk_id = session.get("kiosk_id")
+    kiosk = get_session().get(KioskSession, kiosk_id) if kiosk_id else None
+    if kiosk is None:
+        abort(404)
+    return kiosk
+
+
+def _end_because_idle(kiosk: KioskSession):
+    """Idle too long: keep the answers, sign the caseworker out, leave a neutral page."""
+    db = get_session()
+    pause(db, kiosk)
+    if current_user.is_authenticated:
+        end_login_session(db, current_user.session_key)
+    record(db, "kiosk_idle_timeout", actor="kiosk", target=kiosk.id)
+    db.commit()
+    logout_user()
+    session.clear()
+    return redirect(url_for("kiosk.ended"))
+
+
+def _idle_limit() -> timedelta:
+    return timedelta(minutes=current_app.config["KIOSK_IDLE_MINUTES"])
+
+
+# --- staff pages -------------------------------------------------------------------------
+
+
+@bp.route("/")
+@roles_required(*KIOSK_ROLES)
+def index():
+    """Pick or register a citizen and hand the tablet over."""
+    db = get_session()
+    search = request.args.get("q", "")
+    citizens = visible_citizens(db, current_user, search)
+    _audit("view_citizen_list", request.full_path.rstrip("?"))
+    db.commit()
+    return render_template(
+        "kiosk/index.html",
+        citizens=citizens,
+        search=search,
+        municipalities=visible_municipalities(db, current_user),
+        questionnaires=citizen_questionnaires(db),
+        error=request.args.get("error"),
+    )
+
+
+@bp.route("/citizens", methods=["POST"])
+@roles_required(*KIOSK_ROLES)
+def register():
+    """Register a citizen by pseudonym in one of the user's municipalities."""
+    db = get_session()
+    name = request.form.get("municipality", "")
+    places = {m.name: m for m in visible_municipalities(db, current_user)}
+    if name not in places:
+        abort(403)
+    try:
+        citizen = register_citizen(db, request.form.get("pseudonym", ""), places[name],
+                                   current_user.user.id)  # fmt: skip
+    except CitizenError as exc:
+        db.rollback()
+        return (
+            render_template(
+                "kiosk/index.html",
+                citizens=visible_citizens(db, current_user),
+                search="",
+                municipalities=list(places.values()),
+                questionnaires=citizen_questionnaires(db),
+                register_error=str(exc),
+                pseudonym=request.form.get("pseudonym", ""),
+            ),
+            422,
+        )
+    _audit("register_citizen", citizen.pseudonym, name)
+    db.commit()
+    return redirect(url_for("kiosk.citizen_page", pseudonym=citizen.pseudonym))
+
+
+def _citizen_or_404(pseudonym: str) -> Citizen:
+    citizen = find_visible_citizen(get_session(), current_user, pseudonym)
+    if citizen is None:
+        abort(404)
+    return citizen
+
+
+@bp.route("/citizens/<pseudonym>")
+@roles_required(*KIOSK_ROLES)
+def citizen_page(pseudonym: str):
+    """A citizen's occasions, paused sessions and the way to start a new one."""
+    db = get_session()
+    citizen = _citizen_or_404(pseudonym)
+    responses = db.exec(
+        select(Response, QuestionnaireVersion.title, QuestionnaireVersion.key)
+        .join(QuestionnaireVersion, QuestionnaireVersion.id == Response.questionnaire_version_id)
+        .where(Response.respondent_key == citizen.pseudonym)
+        .order_by(Response.submitted_at.desc())
+    ).all()
+    paused = db.exec(
+        select(KioskSession)
+        .where(KioskSession.citizen_id == citizen.id, KioskSession.status == "paused")
+        .order_by(KioskSession.created_at.desc())
+    ).all()
+    municipality = db.get(Municipality, citizen.municipality_id)
+    return render_template(
+        "kiosk/citizen.html",
+        citizen=citizen,
+        municipality=municipality,
+        responses=responses,
+        paused=paused,
+        questionnaires=citizen_questionnaires(db),
+    )
+
+
+@bp.route("/citizens/<pseudonym>/progression/<questionnaire>")
+@roles_required(*KIOSK_ROLES)
+def citizen_progression(pseudonym: str, questionnaire: str):
+    """The citizen's own progression, as shown on the tablet (a logged view of their answers)."""
+    db = get_session()
+    citizen = _citizen_or_404(pseudonym)
+    progress = own_progress(db, citizen.pseudonym, questionnaire, "da")
+    municipality = db.get(Municipality, citizen.municipality_id)
+    _audit("view_citizen_answers", f"{citizen.pseudonym}/{questionnaire}", municipality.name)
+    db.commit()
+    return render_template(
+        "kiosk/citizen_progression.html", citizen=citizen, progress=progress,
+        questionnaire=questionnaire,
+    )  # fmt: skip
+
+
+@bp.route("/start", methods=["POST"])
+@roles_required(*KIOSK_ROLES)
+def start():
+    """Start a tablet session for a citizen and lock this browser to it."""
+    db = get_session()
+    citizen = _citizen_or_404(request.form.get("pseudonym", ""))
+    version = next(
+        (v for v in citizen_questionnaires(db) if v.key == request.form.get("questionnaire")),
+        None,
+    )
+    if version is None:
+        abort(400)
+    pin, repeat = request.form.get("pin", ""), request.form.get("pin_repeat", "")
+    error = None if pin == repeat else "De to PIN-koder er ikke ens."
+    kiosk = None
+    if error is None:
+        try:
+            kiosk = start_session(
+                db, citizen, version, current_user.user.id, pin,
+                language=request.form.get("language", "da"),
+                one_per_screen=request.form.get("layout", "one") == "one",
+            )  # fmt: skip
+        except KioskError as exc:
+            error = str(exc)
+    if error:
+        db.rollback()
+        return redirect(url_for("kiosk.citizen_page", pseudonym=citizen.pseudonym, error=error))
+    municipality = db.get(Municipality, citizen.municipality_id)
+    _audit("kiosk_start", f"{citizen.pseudonym}/{version.key}", municipality.name)
+    db.commit()
+    session["kiosk_id"] = kiosk.id
+    session["lang"] = kiosk.language
+    return redirect(url_for("kiosk.answer"))
+
+
+@bp.route("/sessions/<kiosk_id>/resume", methods=["POST"])
+@roles_required(*KIOSK_ROLES)
+def resume(kiosk_id: str):
+    """Resume a paused session of a citizen the user may see."""
+    db = get_session()
+    kiosk = db.get(KioskSession, kiosk_id)
+    if kiosk is None or kiosk.status != "paused":
+        abort(404)
+    citizen = db.get(Citizen, kiosk.citizen_id)
+    if find_visible_citizen(db, current_user, citizen.pseudonym) is None:
+        abort(404)
+    save_answers(db, kiosk, {}, [], kiosk.position)
+    _audit("kiosk_resume", citizen.pseudonym)
+    db.commit()
+    session["kiosk_id"] = kiosk.id
+    session["lang"] = kiosk.language
+    return redirect(url_for("kiosk.answer"))
+
+
+# --- pages of a locked tablet ------------------------------------------------------------
+
+
+def _form_answers(definition, shown_items):
+    """The posted answers of the items on this screen; invalid values are refused (400)."""
+    try:
+        answers = parse_answers(definition, request.form)
+    except InvalidAnswer:
+        abort(400)
+    shown = {item.key for item in shown_items}
+    if any(key not in shown for key in answers):
+        abort(400)
+    return answers, [key for key in shown if key not in answers]
+
+
+def _items_on_screen(kiosk, definition):
+    if not kiosk.one_per_screen:
+        return list(definition.items)
+    position = min(kiosk.position, len(definition.items) - 1)
+    return [definition.items[position]]
+
+
+@bp.route("/answer", methods=["GET", "POST"])
+def answer():
+    """One question per screen (or all on one page): back, forward and pause keep answers."""
+    db = get_session()
+    kiosk = _current_kiosk()
+    if kiosk.status == "submitted":
+        return redirect(url_for("kiosk.done"))
+    if is_idle(kiosk, _idle_limit()):
+        return _end_because_idle(kiosk)
+    definition = kiosk_definition(db, kiosk)
+    items = _items_on_screen(kiosk, definition)
+    errors = request.args.getlist("missing")
+    if request.method == "POST":
+        if request.form.get("occasion") != kiosk.occasion_key:
+            abort(400)
+        answers, cleared = _form_answers(definition, items)
+        move = request.form.get("move", "next")
+        step = {"next": 1, "back": -1}.get(move, 0)
+        position = kiosk.position + step if kiosk.one_per_screen else kiosk.position
+        save_answers(db, kiosk, answers, [], min(max(position, 0), len(definition.items)))
+        db.commit()
+        if move == "pause":
+            return redirect(url_for("kiosk.leave", paused=1))
+        if not kiosk.one_per_screen and move == "next" or kiosk.position >= len(definition.items):
+            return redirect(url_for("kiosk.answer", review=1))
+        return redirect(url_for("kiosk.answer"))
+    review = request.args.get("review") and (
+        not kiosk.one_per_screen or kiosk.position >= len(definition.items)
+    )
+    return render_template(
+        "kiosk/answer.html",
+        kiosk=kiosk,
+        q=definition,
+        items=items,
+        answers=draft(kiosk),
+        errors=set(errors),
+        review=bool(review),
+        number=kiosk.position + 1,
+        language=kiosk.language,
+    )
+
+
+@bp.route("/submit", methods=["POST"])
+def submit_answers():
+    """Send the answers; a resend of the same occasion is accepted without a second response."""
+    db = get_session()
+    kiosk = _current_kiosk()
+    if request.form.get("occasion") != kiosk.occasion_key:
+        abort(400)
+    definition = kiosk_definition(db, kiosk)
+    if kiosk.status != "submitted":
+        missing = missing_required(definition, draft(kiosk))
+        if missing:
+            first = next(i for i, item in enumerate(definition.items) if item.key == missing[0])
+            save_answers(db, kiosk, {}, [], first if kiosk.one_per_screen else 0)
+            db.commit()
+            return redirect(url_for("kiosk.answer", missing=missing))
+    citizen = db.get(Citizen, kiosk.citizen_id)
+    submit(db, kiosk, citizen, definition)
+    db.commit()
+    return redirect(url_for("kiosk.done"))
+
+
+@bp.route("/done")
+def done():
+    """The citizen's own progression, shown back after answering."""
+    db = get_session()
+    kiosk = _current_kiosk()
+    if kiosk.status != "submitted":
+        return redirect(url_for("kiosk.answer"))
+    citizen = db.get(Citizen, kiosk.citizen_id)
+    version = db.get(QuestionnaireVersion, kiosk.questionnaire_version_id)
+    progress = own_progress(db, citizen.pseudonym, version.key, kiosk.language)
+    record(
+        db, "view_citizen_answers", actor=current_user.user.email if current_user.is_authenticated
+        else "kiosk", target=f"{citizen.pseudonym}/{version.key} (tablet)",
+    )  # fmt: skip
+    db.commit()
+    return render_template("kiosk/done.html", progress=progress, language=kiosk.language)
+
+
+@bp.route("/language", methods=["POST"])
+def language():
+    """Switch the tablet between Danish and English."""
+    db = get_session()
+    kiosk = _current_kiosk()
+    chosen = request.form.get("language")
+    if chosen in ("da", "en"):
+        kiosk.language = chosen
+        db.add(kiosk)
+        db.commit()
+        session["lang"] = chosen
+    return redirect(url_for("kiosk.answer"))
+
+
+@bp.route("/leave", methods=["GET", "POST"])
+def leave():
+    """The caseworker's PIN ends tablet mode (answers so far are kept)."""
+    db = get_session()
+    kiosk = _current_kiosk()
+    error = None
+    if request.method == "POST":
+        if check_pin(db, kiosk, request.form.get("pin", "")):
+            pause(db, kiosk)
+            citizen = db.get(Citizen, kiosk.citizen_id)
+            record(db, "kiosk_leave", actor=_actor(), target=kiosk.id)
+            db.commit()
+            session.pop("kiosk_id", None)
+            session["lang"] = "da"
+            return redirect(url_for("kiosk.citizen_page", pseudonym=citizen.pseudonym))
+        db.commit()
+        error = _("Forkert PIN-kode.")
+        if kiosk.pin_failures >= 5:
+            return _end_because_idle(kiosk)
+    return render_template(
+        "kiosk/leave.html", kiosk=kiosk, error=error, paused=request.args.get("paused"),
+        language=kiosk.language,
+    ), (401 if error else 200)  # fmt: skip
+
+
+def _actor() -> str:
+    return current_user.user.email if current_user.is_authenticated else "kiosk"
+
+
+@bp.route("/ended")
+def ended():
+    """Shown when a tablet session has ended by itself; answers given so far are kept."""
+    return render_template("kiosk/ended.html")
