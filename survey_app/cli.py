@@ -276,3 +276,62 @@ def create_user_command(email, role, municipalities, password_stdin):
     session.commit()
     where = ", ".join(p.name for p in places) or "all municipalities"
     click.echo(f"created {user.role} {user.email} ({where})")
+
+
+# --- Citizens' privacy duties: export and erasure of everything stored under a pseudonym ---
+
+
+def _cli_actor() -> str:
+    """The audit actor for a command run from the shell: ``cli:<OS user>``, or ``cli``."""
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:  # no user name in the environment (e.g. a bare container)
+        return "cli"
+
+
+@main.command("citizen-export")
+@click.argument("key")
+@click.option("--output", type=click.Path(dir_okay=False), default=None, help="Default: stdout.")
+def citizen_export_command(key, output):
+    """Write everything stored about the citizen with pseudonym KEY as one JSON file."""
+    import json
+
+    from .citizen_data import CitizenNotFound, audit_export, citizen_record
+
+    session = get_session()
+    try:
+        data = citizen_record(session, key)
+    except CitizenNotFound as exc:
+        raise click.ClickException(str(exc)) from exc
+    # Logged before the data leaves: an export is never handed out without an audit entry.
+    audit_export(session, data, actor=_cli_actor())
+    session.commit()
+    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    if output:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        click.echo(f"wrote the data of '{key}' to {output}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+@main.command("citizen-erase")
+@click.argument("key")
+@click.option("--yes", is_flag=True, help="Erase without asking for confirmation.")
+def citizen_erase_command(key, yes):
+    """Erase everything stored about the citizen with pseudonym KEY (answers included)."""
+    from .citizen_data import CitizenNotFound, erase_citizen, erasure_preview
+
+    session = get_session()
+    try:
+        preview = erasure_preview(session, key)
+    except CitizenNotFound as exc:
+        raise click.ClickException(str(exc)) from exc
+    if not yes:
+        click.echo(f"Would erase for '{key}': {preview.describe()}.")
+        click.confirm("Erase this for good?", default=False, abort=True)
+    summary = erase_citizen(session, key, actor=_cli_actor())
+    session.commit()
+    click.echo(f"erased for '{key}': {summary.describe()}")
