@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format install clean
+.PHONY: run test lint format install clean translations
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,3 +35,9 @@ format: $(STAMP)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache
+
+# Re-extract and compile the English catalogue after changing Danish texts.
+translations: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l -o survey_app/translations/messages.pot .
+	$(BIN)/pybabel update -i survey_app/translations/messages.pot -d survey_app/translations
+	$(BIN)/pybabel compile -d survey_app/translations

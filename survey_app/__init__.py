@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask
+from flask_babel import get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import db
@@ -33,6 +34,7 @@ def create_app(config: dict | None = None) -> Flask:
         )
     db.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    app.context_processor(lambda: {"lang": str(get_locale() or "da")})
     csrf.init_app(app)
     limiter.init_app(app)
     talisman.init_app(

@@ -3,25 +3,27 @@
 from __future__ import annotations
 
 from flask import Flask, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 MESSAGES = {
     400: (
-        "Forespørgslen kunne ikke behandles",
-        "Siden fik data, den ikke kunne bruge. Intet er gemt.",
+        _l("Forespørgslen kunne ikke behandles"),
+        _l("Siden fik data, den ikke kunne bruge. Intet er gemt."),
     ),
-    403: ("Ingen adgang", "Du har ikke adgang til denne side."),
-    404: ("Siden findes ikke", "Linket er ukendt. Tjek, at du har kopieret hele linket."),
-    405: ("Ikke tilladt", "Den handling kan ikke bruges her."),
-    413: ("For meget data", "Forespørgslen var for stor. Intet er gemt."),
+    403: (_l("Ingen adgang"), _l("Du har ikke adgang til denne side.")),
+    404: (_l("Siden findes ikke"), _l("Linket er ukendt. Tjek, at du har kopieret hele linket.")),
+    405: (_l("Ikke tilladt"), _l("Den handling kan ikke bruges her.")),
+    413: (_l("For meget data"), _l("Forespørgslen var for stor. Intet er gemt.")),
     429: (
-        "For mange forsøg",
-        "Der er kommet for mange forkerte links fra din forbindelse. Vent lidt, og prøv igen.",
+        _l("For mange forsøg"),
+        _l("Der er kommet for mange forkerte links fra din forbindelse. Vent lidt, og prøv igen."),
     ),
     500: (
-        "Der opstod en fejl",
-        "Der skete en fejl hos os. Intet er gået tabt af det, der var gemt.",
+        _l("Der opstod en fejl"),
+        _l("Der skete en fejl hos os. Intet er gået tabt af det, der var gemt."),
     ),
 }
 
@@ -46,8 +48,10 @@ def register_error_handlers(app: Flask) -> None:
             return form_after_expired_session(request.view_args["token"])
         return error_page(
             400,
-            "Formularen manglede et gyldigt sikkerhedstegn (CSRF). Intet er gemt. "
-            "Gå tilbage, genindlæs siden, og prøv igen.",
+            _(
+                "Formularen manglede et gyldigt sikkerhedstegn (CSRF). Intet er gemt. "
+                "Gå tilbage, genindlæs siden, og prøv igen."
+            ),
         )
 
     @app.errorhandler(HTTPException)

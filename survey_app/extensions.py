@@ -12,8 +12,16 @@ babel = Babel()
 LANGUAGES = ("da", "en")
 
 
+# Pages citizens and respondents see; staff pages are always Danish.
+RESPONDENT_BLUEPRINTS = ("answering", "pages")
+
+
 def select_locale() -> str:
-    """Danish first; English when chosen (``?lang=en`` or on the tablet), remembered."""
+    """Danish first; English on respondent pages when chosen (``?lang=en``, or on the tablet)."""
+    if session.get("kiosk_id"):
+        return session.get("lang", "da")
+    if request.blueprint not in RESPONDENT_BLUEPRINTS and request.endpoint is not None:
+        return "da"
     wanted = request.args.get("lang")
     if wanted in LANGUAGES:
         session["lang"] = wanted

@@ -43,11 +43,19 @@ def start(client, pseudonym="sag-1", layout="one", language="da", pin=PIN, repea
 
 
 def screen(client):
+    """The current screen: page, occasion key, answer fields and CSRF token."""
     page = client.get("/kiosk/answer")
     assert page.status_code == 200
     occasion = re.search(r'name="occasion" value="([^"]+)"', page.text).group(1)
+    client.position = re.search(r'name="position" value="(\d+)"', page.text).group(1)
     names = list(dict.fromkeys(re.findall(r'name="(item-[a-z_]+)"', page.text)))
     return page, occasion, names, csrf_token_from(page.text)
+
+
+def post_screen(client, csrf, occasion, fields):
+    """Post the current screen's form with ``fields`` (answers and move)."""
+    data = dict(fields, csrf_token=csrf, occasion=occasion, position=client.position)
+    return client.post("/kiosk/answer", data=data)
 
 
 def answer_all(client, value="4", values=None):
@@ -58,7 +66,13 @@ def answer_all(client, value="4", values=None):
         given = values[number] if values else value
         reply = client.post(
             "/kiosk/answer",
-            data={"csrf_token": csrf, "occasion": occasion, name: given, "move": "next"},
+            data={
+                "csrf_token": csrf,
+                "occasion": occasion,
+                "position": client.position,
+                name: given,
+                "move": "next",
+            },
         )
         assert reply.status_code == 302
     return occasion
@@ -141,8 +155,7 @@ def test_idle_timeout_keeps_answers_and_signs_the_caseworker_out(app, caseworker
     register(caseworker, "sag-1")
     start(caseworker)
     _, occasion, [name], csrf = screen(caseworker)
-    caseworker.post("/kiosk/answer", data={"csrf_token": csrf, "occasion": occasion,
-                                           name: "5", "move": "next"})  # fmt: skip
+    post_screen(caseworker, csrf, occasion, {name: "5", "move": "next"})
     with app.app_context():
         session = get_session()
         session.execute(
@@ -162,10 +175,8 @@ def test_whole_flow_with_back_and_a_resend_that_makes_no_duplicate(app, casework
     register(caseworker, "sag-1")
     start(caseworker)
     _, occasion, [first], csrf = screen(caseworker)
-    caseworker.post("/kiosk/answer", data={"csrf_token": csrf, "occasion": occasion,
-                                           first: "2", "move": "next"})  # fmt: skip
-    caseworker.post("/kiosk/answer", data={"csrf_token": csrf, "occasion": occasion,
-                                           "move": "back"})  # fmt: skip
+    post_screen(caseworker, csrf, occasion, {first: "2", "move": "next"})
+    post_screen(caseworker, csrf, occasion, {"move": "back"})
     page, _, _, _ = screen(caseworker)
     assert re.search(rf'id="{first}-2"[^>]*checked', page.text)
     occasion = answer_all(caseworker)
@@ -187,7 +198,8 @@ def test_forged_values_and_wrong_occasion_are_refused(app, caseworker):
         {"item-kan_naa_mine_maal": "3", "occasion": occasion},  # not on this screen
         {name: "3", "occasion": "another-occasion"},
     ):
-        reply = caseworker.post("/kiosk/answer", data=dict(data, csrf_token=csrf, move="next"))
+        data = dict(data, csrf_token=csrf, move="next", position=caseworker.position)
+        reply = caseworker.post("/kiosk/answer", data=data)
         assert reply.status_code == 400
     with app.app_context():
         assert get_session().exec(select(KioskSession)).one().draft == "{}"
@@ -199,20 +211,38 @@ def test_missing_answer_at_submit_returns_to_that_question(app, caseworker):
     page, occasion, names, csrf = screen(caseworker)
     assert len(names) == 12
     answers = {n: "3" for n in names[1:]}
-    caseworker.post("/kiosk/answer", data=dict(answers, csrf_token=csrf, occasion=occasion,
-                                               move="next"))  # fmt: skip
+    post_screen(caseworker, csrf, occasion, dict(answers, move="next"))
     reply = submit(caseworker, occasion)
     page = caseworker.get(reply.headers["Location"])
     assert f'id="err-{names[0].removeprefix("item-")}"' in page.text
     assert count_rows(app, Response) == 0
 
 
+def test_a_resent_screen_does_not_skip_the_next_question(app, caseworker):
+    register(caseworker, "sag-1")
+    start(caseworker)
+    _, occasion, [first], csrf = screen(caseworker)
+    data = {"csrf_token": csrf, "occasion": occasion, "position": "0", "move": "next"}
+    caseworker.post("/kiosk/answer", data=data)
+    caseworker.post("/kiosk/answer", data=data)  # the confirmation was lost; the page resends
+    page, _, [shown], _ = screen(caseworker)
+    assert "Spørgsmål 2 af 12" in page.text and shown != first
+
+
+def test_a_position_outside_the_questionnaire_is_refused(app, caseworker):
+    register(caseworker, "sag-1")
+    start(caseworker)
+    _, occasion, _, csrf = screen(caseworker)
+    for position in ("13", "-1", "x"):
+        data = {"csrf_token": csrf, "occasion": occasion, "position": position, "move": "next"}
+        assert caseworker.post("/kiosk/answer", data=data).status_code == 400
+
+
 def test_pause_and_resume_later(app, caseworker):
     register(caseworker, "sag-1")
     start(caseworker)
     _, occasion, [name], csrf = screen(caseworker)
-    caseworker.post("/kiosk/answer", data={"csrf_token": csrf, "occasion": occasion,
-                                           name: "1", "move": "pause"})  # fmt: skip
+    post_screen(caseworker, csrf, occasion, {name: "1", "move": "pause"})
     assert leave(caseworker).status_code == 302
     page = caseworker.get("/kiosk/citizens/sag-1")
     assert "Sat på pause" in page.text

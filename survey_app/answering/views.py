@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlmodel import Session
 
 from ..db import get_session
@@ -84,11 +85,13 @@ def answer(token: str):
 
     action = request.form.get("action")
     if action not in ("save", "submit"):
-        return error_page(400, "Ukendt handling. Intet er gemt.")
+        return error_page(400, _("Ukendt handling. Intet er gemt."))
     try:
         answers = parse_answers(ctx.definition, request.form)
     except InvalidAnswer as exc:
-        return error_page(400, f"Et svar var ikke en af mulighederne ({exc}). Intet er gemt.")
+        return error_page(
+            400, _("Et svar var ikke en af mulighederne (%(reason)s). Intet er gemt.", reason=exc)
+        )
     try:
         if action == "save":
             save_draft(session, ctx.invitation, answers)
@@ -96,7 +99,9 @@ def answer(token: str):
             return render_form(
                 ctx,
                 answers,
-                notice="Dine svar er gemt. Du kan lukke siden og fortsætte senere fra samme link.",
+                notice=_(
+                    "Dine svar er gemt. Du kan lukke siden og fortsætte senere fra samme link."
+                ),
             )
         missing = missing_required(ctx.definition, answers)
         if missing:
@@ -125,7 +130,9 @@ def form_after_expired_session(token: str):
     return render_form(
         ctx,
         answers,
-        notice="Siden havde været åben længe, så dine svar er ikke gemt endnu. "
-        "Svarene står her stadig: tryk på knappen igen.",
+        notice=_(
+            "Siden havde været åben længe, så dine svar er ikke gemt endnu. "
+            "Svarene står her stadig: tryk på knappen igen."
+        ),
         status=400,
     )

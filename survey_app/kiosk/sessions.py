@@ -94,14 +94,12 @@ def save_answers(
     session: Session,
     kiosk: KioskSession,
     answers: Mapping[str, AnswerValue],
-    cleared: list[str],
     position: int,
 ) -> None:
-    """Merge answers into the session (``cleared`` items lose theirs) and move to ``position``."""
+    """Merge answers into the session and move to screen ``position``."""
     if kiosk.status == "submitted":
         raise KioskError("Svarene er allerede sendt.")
-    merged = {k: v for k, v in draft(kiosk).items() if k not in cleared}
-    merged.update(answers)
+    merged = {**draft(kiosk), **answers}
     kiosk.draft = json.dumps(merged)
     kiosk.position = max(0, position)
     kiosk.last_activity_at = utcnow()

@@ -263,7 +263,7 @@ def resume(kiosk_id: str):
     citizen = db.get(Citizen, kiosk.citizen_id)
     if find_visible_citizen(db, current_user, citizen.pseudonym) is None:
         abort(404)
-    save_answers(db, kiosk, {}, [], kiosk.position)
+    save_answers(db, kiosk, {}, kiosk.position)
     _audit("kiosk_resume", citizen.pseudonym)
     db.commit()
     session["kiosk_id"] = kiosk.id
@@ -275,7 +275,7 @@ def resume(kiosk_id: str):
 
 
 def _form_answers(definition, shown_items):
-    """The posted answers of the items on this screen; invalid values are refused (400)."""
+    """The posted answers of the items on this screen; anything else is refused (400)."""
     try:
         answers = parse_answers(definition, request.form)
     except InvalidAnswer:
@@ -283,14 +283,25 @@ def _form_answers(definition, shown_items):
     shown = {item.key for item in shown_items}
     if any(key not in shown for key in answers):
         abort(400)
-    return answers, [key for key in shown if key not in answers]
+    return answers
 
 
-def _items_on_screen(kiosk, definition):
+def _items_on_screen(kiosk, definition, position: int):
     if not kiosk.one_per_screen:
         return list(definition.items)
-    position = min(kiosk.position, len(definition.items) - 1)
-    return [definition.items[position]]
+    return [definition.items[min(position, len(definition.items) - 1)]]
+
+
+def _posted_position(kiosk, definition) -> int:
+    """The screen the citizen answered, as the form says: a resend of the same screen then
+    moves on from that screen again instead of skipping the next question."""
+    try:
+        position = int(request.form.get("position", ""))
+    except ValueError:
+        abort(400)
+    if not 0 <= position <= len(definition.items):
+        abort(400)
+    return position if kiosk.one_per_screen else 0
 
 
 @bp.route("/answer", methods=["GET", "POST"])
@@ -303,16 +314,15 @@ def answer():
     if is_idle(kiosk, _idle_limit()):
         return _end_because_idle(kiosk)
     definition = kiosk_definition(db, kiosk)
-    items = _items_on_screen(kiosk, definition)
     errors = request.args.getlist("missing")
     if request.method == "POST":
         if request.form.get("occasion") != kiosk.occasion_key:
             abort(400)
-        answers, cleared = _form_answers(definition, items)
+        shown = _posted_position(kiosk, definition)
+        answers = _form_answers(definition, _items_on_screen(kiosk, definition, shown))
         move = request.form.get("move", "next")
-        step = {"next": 1, "back": -1}.get(move, 0)
-        position = kiosk.position + step if kiosk.one_per_screen else kiosk.position
-        save_answers(db, kiosk, answers, [], min(max(position, 0), len(definition.items)))
+        step = {"next": 1, "back": -1}.get(move, 0) if kiosk.one_per_screen else 0
+        save_answers(db, kiosk, answers, min(max(shown + step, 0), len(definition.items)))
         db.commit()
         if move == "pause":
             return redirect(url_for("kiosk.leave", paused=1))
@@ -326,7 +336,7 @@ def answer():
         "kiosk/answer.html",
         kiosk=kiosk,
         q=definition,
-        items=items,
+        items=_items_on_screen(kiosk, definition, kiosk.position),
         answers=draft(kiosk),
         errors=set(errors),
         review=bool(review),
@@ -347,7 +357,7 @@ def submit_answers():
         missing = missing_required(definition, draft(kiosk))
         if missing:
             first = next(i for i, item in enumerate(definition.items) if item.key == missing[0])
-            save_answers(db, kiosk, {}, [], first if kiosk.one_per_screen else 0)
+            save_answers(db, kiosk, {}, first if kiosk.one_per_screen else 0)
             db.commit()
             return redirect(url_for("kiosk.answer", missing=missing))
     citizen = db.get(Citizen, kiosk.citizen_id)

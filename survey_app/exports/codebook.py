@@ -1,0 +1,71 @@
+"""The codebook: every variable of the wide exports with its text, scale, codes, missing codes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..questionnaire_schema import Item, Questionnaire
+from .data import ID_COLUMNS, MISSING_CODES
+
+CODEBOOK_COLUMNS = [
+    "questionnaire",
+    "version",
+    "title",
+    "variable",
+    "position",
+    "text",
+    "scale",
+    "scale_type",
+    "domain",
+    "polarity",
+    "code",
+    "label",
+    "missing",
+]
+SKIPPED_LABEL = "Ubesvaret (spørgsmålet blev sprunget over)"
+ID_TEXTS = {
+    "response_id": ("Besvarelsens id", "tekst"),
+    "respondent_key": ("Pseudonym for borgeren (tom ved anonyme skemaer)", "tekst"),
+    "questionnaire": ("Spørgeskemaets nøgle", "tekst"),
+    "version": ("Spørgeskemaets version", "heltal"),
+    "wave": ("Runde (bølge) for dataindsamlingen", "tekst"),
+    "municipality": ("Kommune", "tekst"),
+    "answered_at": (
+        "Besvaret (UTC; kun dato ved anonyme skemaer, ellers ÅÅÅÅ-MM-DDTtt:mm:ssZ)",
+        "tekst",
+    ),
+}
+NO_ANSWER_ROW = (
+    "Tom celle: ingen svarrække for spørgsmålet (fx et spørgsmål, der ikke fandtes, da der blev "
+    "svaret). 98 og 99 er brugerdefinerede manglende værdier (user-missing) og er ikke svar."
+)
+
+
+def value_labels(definition: Questionnaire, item: Item) -> dict[int, str]:
+    """Danish labels of an item's codes, including its missing codes (98, 99)."""
+    scale = definition.scale_for(item)
+    labels = {option.code: option.label.da for option in scale.options}
+    if scale.non_substantive is not None:
+        labels[MISSING_CODES["ved_ikke"]] = scale.non_substantive.label.da
+    labels[MISSING_CODES["ubesvaret"]] = SKIPPED_LABEL
+    return labels
+
+
+def missing_meaning(code: int) -> str:
+    """``ved_ikke`` or ``ubesvaret`` for a missing code, else empty."""
+    return next((key for key, value in MISSING_CODES.items() if value == code), "")
+
+
+def codebook_rows(definition: Questionnaire) -> Iterator[list[str]]:
+    """The codebook's rows (without header): one per id column, one per item code."""
+    head = [definition.key, str(definition.version), definition.title.da]
+    for position, column in enumerate(ID_COLUMNS, start=1):
+        text, kind = ID_TEXTS[column]
+        yield [*head, column, str(position), text, "", kind, "", "", "", "", ""]
+    for position, item in enumerate(definition.items, start=len(ID_COLUMNS) + 1):
+        scale = definition.scale_for(item)
+        described = [item.key, str(position), item.text.da, scale.key, scale.type]
+        described += [item.domain or "", item.polarity]
+        for code, label in value_labels(definition, item).items():
+            yield [*head, *described, str(code), label, missing_meaning(code)]
+    yield [*head, "", "", NO_ANSWER_ROW, "", "", "", "", "", "", ""]

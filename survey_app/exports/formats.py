@@ -1,0 +1,162 @@
+"""Writers for the wide exports: wide CSV, Excel (.xlsx), SPSS (.sav) and the codebook CSV.
+
+All take a questionnaire definition and ``WideRecord``s and write the same columns: the id
+columns, then one column per item (in questionnaire order) holding the numeric code, with 98 for
+"Ved ikke" and 99 for skipped ("ubesvaret"); an empty cell means the response has no answer row
+for the item. Text cells that a spreadsheet would run as a formula are made inert in CSV and
+Excel (SPSS does not run formulas, so the .sav keeps the text as it is).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from openpyxl import Workbook
+
+from ..export import inert
+from ..questionnaire_schema import Questionnaire
+from .codebook import CODEBOOK_COLUMNS, ID_TEXTS, codebook_rows, value_labels
+from .data import ID_COLUMNS, MISSING_CODES, WideRecord
+
+SPSS_RESERVED = {"ALL", "AND", "BY", "EQ", "GE", "GT", "LE", "LT", "NE", "NOT", "OR", "TO", "WITH"}
+SPSS_VARIABLE_LABEL_BYTES = 255
+SPSS_VALUE_LABEL_BYTES = 120
+SPSS_FILE_LABEL_BYTES = 64
+ANSWERS_SHEET = "Svar"
+CODEBOOK_SHEET = "Kodebog"
+
+
+def wide_header(definition: Questionnaire) -> list[str]:
+    """The wide exports' column names: the id columns, then the item keys in order."""
+    return [*ID_COLUMNS, *(item.key for item in definition.items)]
+
+
+def wide_row(definition: Questionnaire, record: WideRecord) -> list[str | int | None]:
+    """One response as a wide row, text cells made inert for spreadsheets."""
+    ids = [inert(v) if isinstance(v, str) else v for v in record.id_values()]
+    return [*ids, *(record.codes.get(item.key) for item in definition.items)]
+
+
+def _csv_chunks(header: list[str], rows: Iterable[list], rows_per_chunk: int) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    pending = 1
+    for row in rows:
+        writer.writerow(["" if cell is None else cell for cell in row])
+        pending += 1
+        if pending >= rows_per_chunk:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+            pending = 0
+    yield buffer.getvalue()
+
+
+def wide_csv_chunks(
+    definition: Questionnaire, records: Iterable[WideRecord], rows_per_chunk: int = 500
+) -> Iterator[str]:
+    """The wide CSV text (header first) in chunks, for streaming."""
+    rows = (wide_row(definition, record) for record in records)
+    return _csv_chunks(wide_header(definition), rows, rows_per_chunk)
+
+
+def codebook_csv_chunks(definition: Questionnaire) -> Iterator[str]:
+    """The codebook as CSV text (header first) in chunks."""
+    rows = ([inert(cell) for cell in row] for row in codebook_rows(definition))
+    return _csv_chunks(CODEBOOK_COLUMNS, rows, 500)
+
+
+def _sheet_cell(cell: str) -> str | int:
+    return int(cell) if cell.isdigit() else inert(cell)
+
+
+def write_xlsx(target: Path, definition: Questionnaire, records: Iterable[WideRecord]) -> None:
+    """Write an Excel workbook: sheet "Svar" in wide form and sheet "Kodebog" with the codebook.
+
+    The workbook is write-only, so rows go to disk as they come and memory stays small.
+    """
+    workbook = Workbook(write_only=True)
+    answers = workbook.create_sheet(ANSWERS_SHEET)
+    answers.freeze_panes = "A2"
+    answers.append(wide_header(definition))
+    for record in records:
+        answers.append(wide_row(definition, record))
+    codebook = workbook.create_sheet(CODEBOOK_SHEET)
+    codebook.freeze_panes = "A2"
+    codebook.append(CODEBOOK_COLUMNS)
+    for row in codebook_rows(definition):
+        codebook.append([_sheet_cell(cell) for cell in row])
+    workbook.save(target)
+
+
+def truncate_bytes(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` UTF-8 bytes, ending in "…" when cut."""
+    if len(text.encode("utf-8")) <= limit:
+        return text
+    ellipsis = "…"
+    budget = limit - len(ellipsis.encode("utf-8"))
+    cut = text.encode("utf-8")[:budget].decode("utf-8", errors="ignore")
+    return cut.rstrip() + ellipsis
+
+
+def spss_name(key: str) -> str:
+    """An SPSS variable name for an item key (reserved words get a trailing underscore)."""
+    name = key[:64]
+    return name + "_" if name.upper() in SPSS_RESERVED else name
+
+
+def write_sav(target: Path, definition: Questionnaire, records: Iterable[WideRecord]) -> None:
+    """Write an SPSS .sav: variable labels are the Danish item texts, value labels the Danish
+    option labels, and 98 ("Ved ikke") and 99 ("ubesvaret") are declared user-missing.
+
+    pyreadstat writes from a pandas DataFrame, so the whole selection is held in memory once.
+    """
+    import pandas as pd
+
+    columns: dict[str, list] = {name: [] for name in ID_COLUMNS}
+    names = {item.key: spss_name(item.key) for item in definition.items}
+    columns.update({name: [] for name in names.values()})
+    for record in records:
+        for name, value in zip(ID_COLUMNS, record.id_values(), strict=True):
+            columns[name].append(value)
+        for key, name in names.items():
+            columns[name].append(record.codes.get(key))
+    frame = pd.DataFrame(
+        {
+            name: pd.Series(values, dtype="float64" if name in names.values() else "object")
+            for name, values in columns.items()
+        }
+    )
+    frame["version"] = frame["version"].astype("float64")
+    labels = {name: ID_TEXTS[name][0] for name in ID_COLUMNS}
+    value_label_map, measures, formats = {}, {"version": "nominal"}, {"version": "F4.0"}
+    for item in definition.items:
+        name = names[item.key]
+        labels[name] = truncate_bytes(item.text.da, SPSS_VARIABLE_LABEL_BYTES)
+        value_label_map[name] = {
+            code: truncate_bytes(label, SPSS_VALUE_LABEL_BYTES)
+            for code, label in value_labels(definition, item).items()
+        }
+        scale_type = definition.scale_for(item).type
+        measures[name] = "ordinal" if scale_type == "ordinal" else "nominal"
+        formats[name] = "F2.0"
+    for name in ID_COLUMNS:
+        measures.setdefault(name, "nominal")
+    missing = {"lo": min(MISSING_CODES.values()), "hi": max(MISSING_CODES.values())}
+    import pyreadstat
+
+    pyreadstat.write_sav(
+        frame,
+        str(target),
+        file_label=truncate_bytes(definition.title.da, SPSS_FILE_LABEL_BYTES),
+        column_labels=labels,
+        note=f"{definition.key} version {definition.version}: 98 = Ved ikke, 99 = ubesvaret",
+        variable_value_labels=value_label_map,
+        missing_ranges={name: [missing] for name in names.values()},
+        variable_measure=measures,
+        variable_format=formats,
+    )

@@ -1,0 +1,215 @@
+"""Export downloads at stable URLs: ``/export/<questionnaire>.<format>?wave=W&municipality=M``.
+
+Formats: ``csv`` (the long CSV, the foundation's contract, all versions), ``wide.csv``, ``xlsx``,
+``sav`` and ``codebook.csv`` (one questionnaire version: ``version=N``, else the version of the
+requested wave, else the newest). Who may export what is decided in ``access`` alone; every
+export is logged and committed before the first byte is sent.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+from flask import Blueprint, Response, abort, request, send_file, stream_with_context
+from flask_login import current_user
+from sqlmodel import Session, select
+
+from ..access import (
+    EXPORT_ROLES,
+    municipality_condition,
+    requested_municipality,
+    roles_required,
+    visible_municipalities,
+)
+from ..audit import record
+from ..db import get_session
+from ..export import ExportFilter, csv_chunks, export_rows
+from ..models import Municipality, QuestionnaireVersion, Wave
+from ..models import Response as StoredResponse
+from ..registry import definition_of, find_version
+from .data import Selection, wide_records
+from .formats import codebook_csv_chunks, wide_csv_chunks, write_sav, write_xlsx
+
+bp = Blueprint("exports", __name__, url_prefix="/export")
+
+CSV_TYPE = "text/csv; charset=utf-8"
+FILE_FORMATS = {
+    "xlsx": (write_xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "sav": (write_sav, "application/x-spss-sav"),
+}
+FORMATS = {"csv", "wide.csv", "codebook.csv", *FILE_FORMATS}
+DANISH_LETTERS = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "Æ": "Ae", "Ø": "Oe", "Å": "Aa"})
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    """A checked export request: the version, wave and municipality to export."""
+
+    questionnaire: str
+    fmt: str
+    version: QuestionnaireVersion
+    version_asked: bool
+    wave: str | None
+    municipality: Municipality | None
+
+
+@bp.route("/<name>")
+@roles_required(*EXPORT_ROLES)
+def download(name: str):
+    """Download an export of one questionnaire in the format named by the URL's suffix."""
+    session = get_session()
+    wanted = _checked_request(session, name)
+    place = wanted.municipality
+    record(
+        session,
+        "export",
+        actor=current_user.user.email,
+        user_id=current_user.user.id,
+        target=request.full_path.rstrip("?"),
+        municipality=place.name if place else None,
+    )
+    session.commit()
+    if wanted.fmt == "csv":
+        return _csv_response(_long_csv(session, wanted), _filename(wanted, "svar-lang", "csv"))
+    definition = definition_of(wanted.version)
+    if wanted.fmt == "codebook.csv":
+        return _csv_response(codebook_csv_chunks(definition), _filename(wanted, "kodebog", "csv"))
+    records = wide_records(session, _selection(wanted))
+    if wanted.fmt == "wide.csv":
+        chunks = wide_csv_chunks(definition, records)
+        return _csv_response(chunks, _filename(wanted, "svar-bred", "csv"))
+    return _file_response(wanted, definition, records)
+
+
+def _checked_request(session: Session, name: str) -> ExportRequest:
+    """The request's questionnaire, format, municipality, wave and version, or 404/403."""
+    questionnaire, _, fmt = name.partition(".")
+    if fmt not in FORMATS or find_version(session, questionnaire) is None:
+        abort(404)
+    municipality = requested_municipality(
+        session, current_user, request.args.get("municipality"), "export"
+    )
+    asked = request.args.get("version")
+    if asked is not None and not asked.isdigit():
+        abort(404)
+    version_number = int(asked) if asked else None
+    wave = request.args.get("wave") or None
+    if wave:
+        version = _version_of_wave(session, questionnaire, wave, version_number)
+    else:
+        version = find_version(session, questionnaire, version_number)
+    if version is None:
+        abort(404)
+    return ExportRequest(questionnaire, fmt, version, asked is not None, wave, municipality)
+
+
+def _version_of_wave(
+    session: Session, questionnaire: str, wave: str, number: int | None
+) -> QuestionnaireVersion | None:
+    query = (
+        select(QuestionnaireVersion)
+        .join(Wave, Wave.questionnaire_version_id == QuestionnaireVersion.id)
+        .where(QuestionnaireVersion.key == questionnaire, Wave.key == wave)
+    )
+    if number is not None:
+        query = query.where(QuestionnaireVersion.version == number)
+    return session.exec(query.order_by(QuestionnaireVersion.version.desc())).first()
+
+
+def _long_csv(session: Session, wanted: ExportRequest) -> Iterator[str]:
+    """The foundation's long CSV; a coordinator gets only their own municipalities."""
+    if wanted.municipality is not None:
+        places = [wanted.municipality.name]
+    elif current_user.sees_all_municipalities:
+        places = [None]
+    else:
+        places = [m.name for m in visible_municipalities(session, current_user)]
+    version = str(wanted.version.version)
+
+    def rows():
+        for place in places:
+            filters = ExportFilter(wanted.questionnaire, wanted.wave, place)
+            for row in export_rows(session, filters):
+                if not wanted.version_asked or row[3] == version:
+                    yield row
+
+    return csv_chunks(rows())
+
+
+def _selection(wanted: ExportRequest) -> Selection:
+    column = StoredResponse.municipality_id
+    if wanted.municipality is not None:
+        condition = column == wanted.municipality.id
+    else:
+        condition = municipality_condition(current_user, column)
+    return Selection(
+        version=wanted.version,
+        definition=definition_of(wanted.version),
+        wave=wanted.wave,
+        municipality_filter=condition,
+    )
+
+
+def _file_response(wanted: ExportRequest, definition, records):
+    """Excel and SPSS files cannot be streamed while written (a zip archive; a file whose
+    header counts the rows), so they are written to a temporary file and sent from there."""
+    writer, mimetype = FILE_FORMATS[wanted.fmt]
+    handle, path = tempfile.mkstemp(prefix="export-", suffix="." + wanted.fmt)
+    os.close(handle)
+    try:
+        writer(Path(path), definition, records)
+        stream = open(path, "rb")  # noqa: SIM115 - closed by the response
+    finally:
+        os.unlink(path)  # the open handle keeps the data until the response is sent
+    response = send_file(
+        stream,
+        mimetype=mimetype,
+        as_attachment=True,
+        download_name=_filename(wanted, "svar", wanted.fmt),
+        conditional=False,
+        etag=False,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _closing(chunks: Iterator[str], session: Session) -> Iterator[str]:
+    """The chunks, then ``session`` closed.
+
+    The request's teardown has already closed the session when streaming starts; the stream's
+    queries open it again, and without this its connection would stay idle in a transaction.
+    """
+    try:
+        yield from chunks
+    finally:
+        session.close()
+
+
+def _csv_response(chunks: Iterator[str], filename: str) -> Response:
+    return Response(
+        stream_with_context(_closing(chunks, get_session())),
+        mimetype=CSV_TYPE,
+        headers={"Content-Disposition": _disposition(filename), "Cache-Control": "no-store"},
+    )
+
+
+def _filename(wanted: ExportRequest, prefix: str, extension: str) -> str:
+    """A Danish file name such as ``svar-bred-ledighedsydelse-v1-2019-Aalborg.csv``."""
+    parts = [prefix, wanted.questionnaire]
+    if wanted.fmt != "csv" or wanted.version_asked:
+        parts.append(f"v{wanted.version.version}")
+    if wanted.fmt != "codebook.csv":
+        parts += [wanted.wave or "", wanted.municipality.name if wanted.municipality else ""]
+    safe = [re.sub(r"[^\w-]+", "-", part) for part in parts if part]
+    return "-".join(safe) + "." + extension
+
+
+def _disposition(filename: str) -> str:
+    ascii_name = filename.translate(DANISH_LETTERS).encode("ascii", "ignore").decode()
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
