@@ -37,10 +37,20 @@ class ExportError(ValueError):
 
 @dataclass(frozen=True)
 class ExportFilter:
+    """Which rows to export; ``municipality_ids`` (when set) limits to those municipalities."""
+
     questionnaire: str | None = None
     wave: str | None = None
     municipality: str | None = None
     include_demo: bool = True
+    version: int | None = None
+    municipality_ids: frozenset[int] | None = None
+
+
+def answered_at_text(moment, anonymous: bool) -> str:
+    """When a response was given, as the export writes it (only the date when anonymous)."""
+    moment = as_utc(moment)
+    return moment.date().isoformat() if anonymous else moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def inert(cell: str) -> str:
@@ -75,6 +85,10 @@ def _query(filters: ExportFilter):
         query = query.where(Wave.key == filters.wave)
     if filters.municipality:
         query = query.where(Municipality.name == filters.municipality)
+    if filters.municipality_ids is not None:
+        query = query.where(Response.municipality_id.in_(sorted(filters.municipality_ids)))
+    if filters.version is not None:
+        query = query.where(QuestionnaireVersion.version == filters.version)
     if not filters.include_demo:
         query = query.where(Response.is_demo.is_(False))
     return query.order_by(
@@ -120,10 +134,7 @@ def export_rows(session: Session, filters: ExportFilter) -> Iterator[list[str]]:
                 label = option.label.da if option else ""
             elif scale.non_substantive and missing == scale.non_substantive.key:
                 label = scale.non_substantive.label.da
-        moment = as_utc(submitted_at)
-        answered_at = (
-            moment.date().isoformat() if anonymous else moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-        )
+        answered_at = answered_at_text(submitted_at, anonymous)
         yield [
             response_id,
             inert(respondent_key or ""),

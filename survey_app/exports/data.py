@@ -9,14 +9,13 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from sqlalchemy import select, true
 from sqlmodel import Session
 
+from ..export import answered_at_text
 from ..models import Answer, Municipality, QuestionnaireVersion, Response, Wave
 from ..questionnaire_schema import Questionnaire
-from ..waves import as_utc
 
 MISSING_CODES = {"ved_ikke": 98, "ubesvaret": 99}
 ID_COLUMNS = [
@@ -77,12 +76,6 @@ def answer_code(value: int | None, missing: str | None) -> int | None:
     if value is not None:
         return value
     return MISSING_CODES.get(missing or "")
-
-
-def answered_at_text(moment: datetime, anonymous: bool) -> str:
-    """When a response was given, as the long CSV writes it (only the date when anonymous)."""
-    moment = as_utc(moment)
-    return moment.date().isoformat() if anonymous else moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _query(selection: Selection):

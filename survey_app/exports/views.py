@@ -25,7 +25,6 @@ from ..access import (
     municipality_condition,
     requested_municipality,
     roles_required,
-    visible_municipalities,
 )
 from ..audit import record
 from ..db import get_session
@@ -124,22 +123,16 @@ def _version_of_wave(
 
 def _long_csv(session: Session, wanted: ExportRequest) -> Iterator[str]:
     """The foundation's long CSV; a coordinator gets only their own municipalities."""
-    if wanted.municipality is not None:
-        places = [wanted.municipality.name]
-    elif current_user.sees_all_municipalities:
-        places = [None]
-    else:
-        places = [m.name for m in visible_municipalities(session, current_user)]
-    version = str(wanted.version.version)
-
-    def rows():
-        for place in places:
-            filters = ExportFilter(wanted.questionnaire, wanted.wave, place)
-            for row in export_rows(session, filters):
-                if not wanted.version_asked or row[3] == version:
-                    yield row
-
-    return csv_chunks(rows())
+    filters = ExportFilter(
+        wanted.questionnaire,
+        wanted.wave,
+        wanted.municipality.name if wanted.municipality else None,
+        version=wanted.version.version if wanted.version_asked else None,
+        municipality_ids=None
+        if current_user.sees_all_municipalities
+        else frozenset(current_user.municipality_ids),
+    )
+    return csv_chunks(export_rows(session, filters))
 
 
 def _selection(wanted: ExportRequest) -> Selection:
