@@ -150,14 +150,17 @@ def export_rows(session: Session, filters: ExportFilter) -> Iterator[list[str]]:
         ]
 
 
-def csv_chunks(rows: Iterable[list[str]], rows_per_chunk: int = 500) -> Iterator[str]:
-    """The CSV text (header first) in chunks, for streaming to a file or an HTTP response."""
+def csv_chunks(
+    rows: Iterable[list], header: list[str] = EXPORT_COLUMNS, rows_per_chunk: int = 500
+) -> Iterator[str]:
+    """CSV text (header first) in chunks, for streaming to a file or an HTTP response.
+    An empty cell stands for None."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(EXPORT_COLUMNS)
+    writer.writerow(header)
     pending = 1
     for row in rows:
-        writer.writerow(row)
+        writer.writerow(["" if cell is None else cell for cell in row])
         pending += 1
         if pending >= rows_per_chunk:
             yield buffer.getvalue()

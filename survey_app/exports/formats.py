@@ -9,14 +9,12 @@ Excel (SPSS does not run formulas, so the .sav keeps the text as it is).
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from openpyxl import Workbook
 
-from ..export import inert
+from ..export import csv_chunks, inert
 from ..questionnaire_schema import Questionnaire
 from .codebook import CODEBOOK_COLUMNS, ID_TEXTS, codebook_rows, value_labels
 from .data import ID_COLUMNS, MISSING_CODES, WideRecord
@@ -40,34 +38,18 @@ def wide_row(definition: Questionnaire, record: WideRecord) -> list[str | int | 
     return [*ids, *(record.codes.get(item.key) for item in definition.items)]
 
 
-def _csv_chunks(header: list[str], rows: Iterable[list], rows_per_chunk: int) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    pending = 1
-    for row in rows:
-        writer.writerow(["" if cell is None else cell for cell in row])
-        pending += 1
-        if pending >= rows_per_chunk:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-            pending = 0
-    yield buffer.getvalue()
-
-
 def wide_csv_chunks(
     definition: Questionnaire, records: Iterable[WideRecord], rows_per_chunk: int = 500
 ) -> Iterator[str]:
     """The wide CSV text (header first) in chunks, for streaming."""
     rows = (wide_row(definition, record) for record in records)
-    return _csv_chunks(wide_header(definition), rows, rows_per_chunk)
+    return csv_chunks(rows, wide_header(definition), rows_per_chunk)
 
 
 def codebook_csv_chunks(definition: Questionnaire) -> Iterator[str]:
     """The codebook as CSV text (header first) in chunks."""
     rows = ([inert(cell) for cell in row] for row in codebook_rows(definition))
-    return _csv_chunks(CODEBOOK_COLUMNS, rows, 500)
+    return csv_chunks(rows, CODEBOOK_COLUMNS)
 
 
 def _sheet_cell(cell: str) -> str | int:
