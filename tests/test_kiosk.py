@@ -294,3 +294,20 @@ def test_caseworker_view_of_progression_is_audited(app, caseworker):
             .all()
         )
     assert [v.target for v in views] == ["sag-1/en-plan (tablet)", "sag-1/en-plan"]
+
+
+def test_tablet_pages_follow_the_access_rule(app, caseworker):
+    register(caseworker, "sag-1")
+    assert signed_in_client(app, "evaluator").get("/kiosk/").status_code == 403
+    other = signed_in_client(app, "coordinator", ["Ballerup"])
+    assert "sag-1" not in other.get("/kiosk/").text
+    assert other.get("/kiosk/citizens/sag-1/progression/en-plan").status_code == 404
+    assert start(signed_in_client(app, "admin"), "sag-1").status_code == 302
+    csrf = csrf_token_from(other.get("/kiosk/").text)
+    refused = other.post(
+        "/kiosk/start",
+        data={"pseudonym": "sag-1", "questionnaire": "en-plan", "pin": PIN, "pin_repeat": PIN,
+              "csrf_token": csrf},
+    )  # fmt: skip
+    assert refused.status_code == 404
+    assert count_rows(app, KioskSession) == 1
