@@ -13,8 +13,10 @@ from flask.cli import FlaskGroup
 from . import create_app
 from .db import engine, get_session
 from .demo import (
+    DEMO_PASSWORD,
     DemoDataError,
     create_demo_data,
+    ensure_demo_users,
     ensure_open_demo_wave,
     has_demo_data,
     remove_demo_data,
@@ -242,6 +244,12 @@ def setup_command(demo):
     if demo and not has_demo_data(session):
         made = create_demo_data(session, 2019, current_app.config["BASE_URL"])
         click.echo(f"added demo data: {made}")
+    if demo and current_app.config["ENV_NAME"] != "production":
+        added = ensure_demo_users(session)
+        if added:
+            click.echo(f"demo users (password '{DEMO_PASSWORD}', never in production):")
+            for email, role in added:
+                click.echo(f"  {email} ({role})")
     session.commit()
     if not report.ok:
         raise SystemExit(1)

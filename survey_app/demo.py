@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from .answering.responses import AnswerValue, answer_rows, submit_response
 from .invitations import create_invitations, find_invitation
-from .models import Invitation, Response, Wave, utcnow
+from .models import Invitation, Response, User, Wave, utcnow
 from .questionnaire_schema import Questionnaire
 from .registry import definition_of, find_municipality, find_version
 from .waves import as_utc, create_wave, find_wave
@@ -167,3 +167,26 @@ def create_demo_data(session: Session, seed: int, base_url: str) -> dict[str, in
     citizen_responses = _citizen_series(session, rng)
     ensure_open_demo_wave(session)
     return {"caseworker_responses": caseworker_responses, "citizen_responses": citizen_responses}
+
+
+DEMO_PASSWORD = "demo-adgangskode"
+DEMO_USERS = [
+    ("admin@demo.invalid", "admin", []),
+    ("evaluator@demo.invalid", "evaluator", []),
+    ("koordinator.aalborg@demo.invalid", "coordinator", ["Aalborg"]),
+    ("raadgiver.furesoe@demo.invalid", "caseworker", ["Furesø"]),
+]
+
+
+def ensure_demo_users(session: Session) -> list[tuple[str, str]]:
+    """Staff users for trying the product (one per role); returns those added."""
+    from .auth.users import create_user
+
+    existing = set(session.exec(select(User.email)).all())
+    added = []
+    for email, role, places in DEMO_USERS:
+        if email not in existing:
+            municipalities = [find_municipality(session, name) for name in places]
+            create_user(session, email, role, DEMO_PASSWORD, municipalities)
+            added.append((email, role))
+    return added

@@ -76,3 +76,16 @@ def test_demo_link_opens_a_survey(app):
     assert url.startswith("http://127.0.0.1:5000/s/")
     page = app.test_client().get(url.removeprefix("http://127.0.0.1:5000"))
     assert page.status_code == 200 and "<fieldset" in page.get_data(as_text=True)
+
+
+def test_setup_adds_demo_users_outside_production_and_they_can_sign_in(app):
+    from tests.conftest import sign_in
+
+    result = run(app, "setup")
+    assert result.exit_code == 0, result.output
+    assert "evaluator@demo.invalid (evaluator)" in result.output
+    assert (
+        sign_in(app.test_client(), "evaluator@demo.invalid", "demo-adgangskode").status_code == 302
+    )
+    again = run(app, "setup")
+    assert again.exit_code == 0 and "demo users" not in again.output
