@@ -340,9 +340,12 @@ def citizen_trajectory_figure(
         title="Dine svar over tid",
         font={**FONT, "size": 16},
         yaxis={"title": "Score (højere er bedre)", "range": [0.8, top + 0.2], "dtick": 1},
-        xaxis={"title": "Gang"},
+        # the tick labels already say "1. gang" and the date
+        xaxis={"title": ""},
         plot_bgcolor="white",
-        legend={"orientation": "h", "y": -0.25},
+        height=520,
+        margin={"b": 170},
+        legend={"orientation": "h", "y": -0.3, "yanchor": "top"},
     )
     return fig
 

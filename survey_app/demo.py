@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from .answering.responses import AnswerValue, answer_rows, submit_response
 from .invitations import create_invitations, find_invitation
-from .models import Invitation, Response, User, Wave, utcnow
+from .models import Citizen, Invitation, Response, User, Wave, utcnow
 from .questionnaire_schema import Questionnaire
 from .registry import definition_of, find_municipality, find_version
 from .waves import as_utc, create_wave, find_wave
@@ -47,7 +47,10 @@ def has_demo_data(session: Session) -> bool:
 
 
 def remove_demo_data(session: Session) -> None:
-    """Delete every row marked as demo (answers go with their responses)."""
+    """Delete every row marked as demo (answers go with their responses), and the citizens
+    registered for the demo series."""
+    demo_citizens = select(Response.respondent_key).where(Response.is_demo.is_(True))
+    session.execute(delete(Citizen).where(Citizen.pseudonym.in_(demo_citizens)))
     session.execute(delete(Response).where(Response.is_demo.is_(True)))
     session.execute(delete(Invitation).where(Invitation.is_demo.is_(True)))
     session.execute(delete(Wave).where(Wave.is_demo.is_(True)))
@@ -117,6 +120,7 @@ def _citizen_series(session: Session, rng: random.Random) -> int:
             key = f"demo-{name.lower().replace('ø', 'oe').replace('æ', 'ae')}-{number:03d}"
             start = datetime(2019, 3, 1, 9, 0) + timedelta(days=rng.randint(0, 200))
             start = as_utc(start)
+            session.add(Citizen(pseudonym=key, municipality_id=municipality.id, created_at=start))
             trend = rng.gauss(0.35, 0.4)
             for occasion in range(rng.randint(3, 5)):
                 moment = start + timedelta(days=75 * occasion + rng.randint(0, 20))

@@ -104,5 +104,4 @@ def _english_figure(figure, trajectory, labels, definition) -> None:
     figure.update_layout(
         title="Your answers over time",
         yaxis_title="Score (higher is better)",
-        xaxis_title="Time",
     )
