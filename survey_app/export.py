@@ -58,7 +58,9 @@ def inert(cell: str) -> str:
     return "'" + cell if cell.startswith(SPREADSHEET_TRIGGERS) else cell
 
 
-def _query(filters: ExportFilter):
+def answer_rows_query(filters: ExportFilter):
+    """The answer rows a filter selects, with their response, version, wave and municipality,
+    in export order (questionnaire, version, time, response, item)."""
     query = (
         select(
             Answer.response_id,
@@ -109,7 +111,7 @@ def export_rows(session: Session, filters: ExportFilter) -> Iterator[list[str]]:
             select(QuestionnaireVersion.id, QuestionnaireVersion.definition)
         )
     }
-    result = session.execute(_query(filters).execution_options(yield_per=BATCH_SIZE))
+    result = session.execute(answer_rows_query(filters).execution_options(yield_per=BATCH_SIZE))
     for (
         response_id,
         item_key,

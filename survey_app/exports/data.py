@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from sqlalchemy import select, true
 from sqlmodel import Session
 
-from ..export import answered_at_text
-from ..models import Answer, Municipality, QuestionnaireVersion, Response, Wave
+from ..export import ExportFilter, answer_rows_query, answered_at_text
+from ..models import QuestionnaireVersion
 from ..questionnaire_schema import Questionnaire
 
 MISSING_CODES = {"ved_ikke": 98, "ubesvaret": 99}
@@ -32,16 +31,13 @@ BATCH_SIZE = 2000
 
 @dataclass(frozen=True)
 class Selection:
-    """What to export: one stored version, optionally one wave, and a municipality condition.
-
-    ``municipality_filter`` is a SQL condition on ``Response.municipality_id``; the view builds it
-    from ``access.municipality_condition`` and the requested municipality.
-    """
+    """What to export: one stored version, optionally one wave, and the municipalities
+    (ids; None for all) the view allows through ``access``."""
 
     version: QuestionnaireVersion
     definition: Questionnaire
     wave: str | None = None
-    municipality_filter: object = field(default_factory=true)
+    municipality_ids: frozenset[int] | None = None
     include_demo: bool = True
 
 
@@ -78,39 +74,21 @@ def answer_code(value: int | None, missing: str | None) -> int | None:
     return MISSING_CODES.get(missing or "")
 
 
-def _query(selection: Selection):
-    query = (
-        select(
-            Answer.response_id,
-            Answer.item_key,
-            Answer.value,
-            Answer.missing,
-            Response.respondent_key,
-            Response.submitted_at,
-            Wave.key,
-            Municipality.name,
-        )
-        .join(Response, Answer.response_id == Response.id)
-        .join(Municipality, Response.municipality_id == Municipality.id)
-        .outerjoin(Wave, Response.wave_id == Wave.id)
-        .where(Response.questionnaire_version_id == selection.version.id)
-        .where(selection.municipality_filter)
-    )
-    if selection.wave:
-        query = query.where(Wave.key == selection.wave)
-    if not selection.include_demo:
-        query = query.where(Response.is_demo.is_(False))
-    return query.order_by(Response.submitted_at, Response.id, Answer.position)
-
-
 def wide_records(session: Session, selection: Selection) -> Iterator[WideRecord]:
     """The selected responses in wide form, streamed from the database in batches."""
     version = selection.version
-    result = session.execute(_query(selection).execution_options(yield_per=BATCH_SIZE))
-    for response_id, rows in itertools.groupby(result, key=lambda row: row[0]):
+    filters = ExportFilter(
+        questionnaire=version.key,
+        version=version.version,
+        wave=selection.wave,
+        include_demo=selection.include_demo,
+        municipality_ids=selection.municipality_ids,
+    )
+    query = answer_rows_query(filters).execution_options(yield_per=BATCH_SIZE)
+    for response_id, rows in itertools.groupby(session.execute(query), key=lambda row: row[0]):
         codes: dict[str, int | None] = {}
         for row in rows:
-            _, item_key, value, missing, respondent_key, submitted_at, wave, place = row
+            _, item_key, value, missing, respondent_key, submitted_at, *_, wave, place = row
             codes[item_key] = answer_code(value, missing)
         yield WideRecord(
             response_id=response_id,

@@ -22,7 +22,6 @@ from sqlmodel import Session, select
 
 from ..access import (
     EXPORT_ROLES,
-    municipality_condition,
     requested_municipality,
     roles_required,
 )
@@ -30,7 +29,6 @@ from ..audit import record
 from ..db import get_session
 from ..export import ExportFilter, csv_chunks, export_rows
 from ..models import Municipality, QuestionnaireVersion, Wave
-from ..models import Response as StoredResponse
 from ..registry import definition_of, find_version
 from .data import Selection, wide_records
 from .formats import codebook_csv_chunks, wide_csv_chunks, write_sav, write_xlsx
@@ -136,16 +134,17 @@ def _long_csv(session: Session, wanted: ExportRequest) -> Iterator[str]:
 
 
 def _selection(wanted: ExportRequest) -> Selection:
-    column = StoredResponse.municipality_id
     if wanted.municipality is not None:
-        condition = column == wanted.municipality.id
+        places = frozenset({wanted.municipality.id})
+    elif current_user.sees_all_municipalities:
+        places = None
     else:
-        condition = municipality_condition(current_user, column)
+        places = frozenset(current_user.municipality_ids)
     return Selection(
         version=wanted.version,
         definition=definition_of(wanted.version),
         wave=wanted.wave,
-        municipality_filter=condition,
+        municipality_ids=places,
     )
 
 
