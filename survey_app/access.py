@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort, request
+from flask import abort
 from flask_login import current_user, login_required
 from sqlalchemy import true
 from sqlmodel import Session, select
 
-from .audit import record
+from .audit import record_staff_action
 from .db import get_session
 from .models import Municipality
 from .registry import find_municipality
@@ -27,15 +27,7 @@ AUDIT_ROLES = ("admin",)
 def _deny(action: str, municipality: str | None = None):
     session = get_session()
     session.rollback()
-    record(
-        session,
-        action,
-        actor=current_user.user.email,
-        user_id=current_user.user.id,
-        target=request.full_path.rstrip("?"),
-        municipality=municipality,
-        outcome="denied",
-    )
+    record_staff_action(session, action, municipality=municipality, outcome="denied")
     session.commit()
     abort(403)
 

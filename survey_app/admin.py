@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Blueprint, render_template, request
-from flask_login import current_user
 from sqlalchemy import func, select
 
 from .access import AUDIT_ROLES, roles_required
-from .audit import record
+from .audit import record_staff_action
 from .db import get_session
 from .models import AuditEvent
 from .waves import WaveError, parse_iso
@@ -50,13 +49,7 @@ def audit_log():
         .limit(PAGE_SIZE)
     ).scalars()
     actions = session.execute(select(AuditEvent.action).distinct().order_by(AuditEvent.action))
-    record(
-        session,
-        "view_audit_log",
-        actor=current_user.user.email,
-        user_id=current_user.user.id,
-        target=request.full_path.rstrip("?"),
-    )
+    record_staff_action(session, "view_audit_log")
     session.commit()
     return render_template(
         "admin/audit.html",

@@ -28,3 +28,26 @@ def record(
     )
     session.add(event)
     return event
+
+
+def record_staff_action(
+    session: Session,
+    action: str,
+    target: str = "",
+    municipality: str | None = None,
+    outcome: str = "ok",
+) -> AuditEvent:
+    """Add an audit event for the signed-in staff user; the target defaults to the
+    requested path with its query."""
+    from flask import request
+    from flask_login import current_user
+
+    return record(
+        session,
+        action,
+        actor=current_user.user.email,
+        user_id=current_user.user.id,
+        target=target or request.full_path.rstrip("?"),
+        municipality=municipality,
+        outcome=outcome,
+    )

@@ -86,8 +86,5 @@ def find_invitation_with_wave(
 
 def find_invitation(session: Session, token: str) -> Invitation | None:
     """The invitation a token belongs to, or None for an unknown or malformed token."""
-    if not token or len(token) > 100:
-        return None
-    return session.exec(
-        select(Invitation).where(Invitation.token_hash == hash_token(token))
-    ).first()
+    found = find_invitation_with_wave(session, token)
+    return found[0] if found else None

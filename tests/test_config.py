@@ -70,3 +70,35 @@ def test_unknown_page_gets_a_danish_404(client):
     response = client.get("/findes/ikke")
     assert response.status_code == 404
     assert 'lang="da"' in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("proxies", "statuses"), [(1, [404, 404, 404]), (0, [404, 404, 429])])
+def test_rate_limits_see_the_client_behind_the_configured_proxies(
+    database_url, tmp_path, proxies, statuses
+):
+    from tests.conftest import make_test_app
+
+    app = make_test_app(
+        database_url, tmp_path, TOKEN_GUESS_LIMIT="2 per minute", PROXY_COUNT=proxies
+    )
+    client = app.test_client()
+    seen = [
+        client.get(f"/s/guess-{n}", headers={"X-Forwarded-For": address}).status_code
+        for n, address in enumerate(["10.0.0.1", "10.0.0.1", "10.0.0.2"])
+    ]
+    # Behind a proxy each forwarded client has its own count; without one, the header is
+    # ignored (anyone could forge it) and all requests come from the same address.
+    assert seen == statuses
+    app.extensions["db_engine"].dispose()
+
+
+def test_production_warns_when_rate_limits_are_counted_per_worker(tmp_path, caplog):
+    app = create_app(
+        {
+            "ENV_NAME": "production",
+            "SECRET_KEY": "s" * 64,
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'z.sqlite3'}",
+        }
+    )
+    assert "SURVEY_APP_RATELIMIT_STORAGE_URI is memory://" in caplog.text
+    app.extensions["db_engine"].dispose()

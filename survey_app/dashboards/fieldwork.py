@@ -104,17 +104,6 @@ def fieldwork_rows(session: Session, user) -> list[FieldworkRow]:
     ]
 
 
-def waves_without_invitations(session: Session) -> list[tuple[str, Wave]]:
-    """Waves no invitation has been made for yet (so the monitor can offer to make some)."""
-    query = (
-        select(QuestionnaireVersion.key, Wave)
-        .join(QuestionnaireVersion, QuestionnaireVersion.id == Wave.questionnaire_version_id)
-        .where(~select(Invitation.id).where(Invitation.wave_id == Wave.id).exists())
-        .order_by(QuestionnaireVersion.key, Wave.opens_at)
-    )
-    return [(key, wave) for key, wave in session.execute(query)]
-
-
 def all_waves(session: Session) -> list[tuple[str, Wave]]:
     """Every wave with its questionnaire key, open ones first."""
     query = (

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request
 from flask_login import current_user
 
 from analysis.counts import ALL_GROUP
@@ -18,8 +15,10 @@ from ..access import (
     roles_required,
     visible_municipalities,
 )
-from ..audit import record
+from ..audit import record_staff_action
 from ..db import get_session
+from ..downloads import csv_download
+from ..export import csv_chunks
 from ..invitations import InvitationError, create_invitations
 from ..waves import find_wave
 from .comparison import build_sections
@@ -40,14 +39,7 @@ bp = Blueprint("dashboards", __name__, url_prefix="/dashboard")
 
 def audit_view(action: str, target: str = "", municipality: str | None = None) -> None:
     """Log a dashboard view by the signed-in user (committed with the request)."""
-    record(
-        get_session(),
-        action,
-        actor=current_user.user.email,
-        user_id=current_user.user.id,
-        target=target or request.full_path.rstrip("?"),
-        municipality=municipality,
-    )
+    record_staff_action(get_session(), action, target, municipality)
 
 
 @bp.route("/")
@@ -92,34 +84,16 @@ def create_invitation_links():
         )
     except (ValueError, InvitationError):
         abort(400)
-    record(
+    record_staff_action(
         session,
         "create_invitations",
-        actor=current_user.user.email,
-        user_id=current_user.user.id,
-        target=f"{questionnaire}/{wave_key} x{count}",
-        municipality=municipality.name,
+        f"{questionnaire}/{wave_key} x{count}",
+        municipality.name,
     )
     session.commit()
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["token", "url"])
-    writer.writerows([i.token, i.url] for i in issued)
+    rows = ([i.token, i.url] for i in issued)
     filename = f"invitationer-{questionnaire}-{wave_key}-{municipality.name}.csv"
-    return Response(
-        buffer.getvalue(),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f"attachment; filename*=UTF-8''{_quote(filename)}",
-            "Cache-Control": "no-store",
-        },
-    )
-
-
-def _quote(name: str) -> str:
-    from urllib.parse import quote
-
-    return quote(name)
+    return csv_download(csv_chunks(rows, ["token", "url"]), filename)
 
 
 def _groups_for(user, table_groups: list[str]) -> list[str]:
@@ -212,21 +186,15 @@ def compare_counts_csv(questionnaire: str, wave_a: str, wave_b: str):
     threshold = current_app.config["SUPPRESSION_THRESHOLD"]
     kept, _ = suppressed_table(table, threshold, [wave_a, wave_b])
     groups = set(_groups_for(current_user, table.groups()))
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["item", "group", "wave", "value", "missing", "count"])
-    for item, group, wave, value, missing, count in sorted(
+    ordered = sorted(
         kept.records(), key=lambda r: (r[0], r[1] != ALL_GROUP, r[1], r[2], r[3] or 0, r[4])
-    ):
-        if group in groups:
-            writer.writerow([item, group, wave, value or "", missing, count])
+    )
+    rows = (
+        [item, group, wave, value, missing, count]
+        for item, group, wave, value, missing, count in ordered
+        if group in groups
+    )
     audit_view("download_dashboard_counts", f"{questionnaire}/{wave_a}/{wave_b}")
     session.commit()
-    return Response(
-        buffer.getvalue(),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f"attachment; filename={questionnaire}-{wave_a}-{wave_b}.csv",
-            "Cache-Control": "no-store",
-        },
-    )
+    header = ["item", "group", "wave", "value", "missing", "count"]
+    return csv_download(csv_chunks(rows, header), f"{questionnaire}-{wave_a}-{wave_b}.csv")

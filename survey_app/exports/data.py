@@ -12,20 +12,13 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from ..export import ExportFilter, answer_rows_query, answered_at_text
+from ..export import EXPORT_COLUMNS, ExportFilter, answer_rows_query, answered_at_text
 from ..models import QuestionnaireVersion
 from ..questionnaire_schema import Questionnaire
 
 MISSING_CODES = {"ved_ikke": 98, "ubesvaret": 99}
-ID_COLUMNS = [
-    "response_id",
-    "respondent_key",
-    "questionnaire",
-    "version",
-    "wave",
-    "municipality",
-    "answered_at",
-]
+# The long export's columns that describe the response rather than one answer.
+ID_COLUMNS = [c for c in EXPORT_COLUMNS if c not in ("item", "value", "label", "missing")]
 BATCH_SIZE = 2000
 
 

@@ -14,9 +14,8 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
 
-from flask import Blueprint, Response, abort, request, send_file, stream_with_context
+from flask import Blueprint, abort, request, send_file
 from flask_login import current_user
 from sqlmodel import Session, select
 
@@ -25,8 +24,9 @@ from ..access import (
     requested_municipality,
     roles_required,
 )
-from ..audit import record
+from ..audit import record_staff_action
 from ..db import get_session
+from ..downloads import csv_download
 from ..export import ExportFilter, csv_chunks, export_rows
 from ..models import Municipality, QuestionnaireVersion, Wave
 from ..registry import definition_of, find_version
@@ -35,13 +35,11 @@ from .formats import codebook_csv_chunks, wide_csv_chunks, write_sav, write_xlsx
 
 bp = Blueprint("exports", __name__, url_prefix="/export")
 
-CSV_TYPE = "text/csv; charset=utf-8"
 FILE_FORMATS = {
     "xlsx": (write_xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     "sav": (write_sav, "application/x-spss-sav"),
 }
 FORMATS = {"csv", "wide.csv", "codebook.csv", *FILE_FORMATS}
-DANISH_LETTERS = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "Æ": "Ae", "Ø": "Oe", "Å": "Aa"})
 
 
 @dataclass(frozen=True)
@@ -63,24 +61,17 @@ def download(name: str):
     session = get_session()
     wanted = _checked_request(session, name)
     place = wanted.municipality
-    record(
-        session,
-        "export",
-        actor=current_user.user.email,
-        user_id=current_user.user.id,
-        target=request.full_path.rstrip("?"),
-        municipality=place.name if place else None,
-    )
+    record_staff_action(session, "export", municipality=place.name if place else None)
     session.commit()
     if wanted.fmt == "csv":
-        return _csv_response(_long_csv(session, wanted), _filename(wanted, "svar-lang", "csv"))
+        return csv_download(_long_csv(session, wanted), _filename(wanted, "svar-lang", "csv"))
     definition = definition_of(wanted.version)
     if wanted.fmt == "codebook.csv":
-        return _csv_response(codebook_csv_chunks(definition), _filename(wanted, "kodebog", "csv"))
+        return csv_download(codebook_csv_chunks(definition), _filename(wanted, "kodebog", "csv"))
     records = wide_records(session, _selection(wanted))
     if wanted.fmt == "wide.csv":
         chunks = wide_csv_chunks(definition, records)
-        return _csv_response(chunks, _filename(wanted, "svar-bred", "csv"))
+        return csv_download(chunks, _filename(wanted, "svar-bred", "csv"))
     return _file_response(wanted, definition, records)
 
 
@@ -171,26 +162,6 @@ def _file_response(wanted: ExportRequest, definition, records):
     return response
 
 
-def _closing(chunks: Iterator[str], session: Session) -> Iterator[str]:
-    """The chunks, then ``session`` closed.
-
-    The request's teardown has already closed the session when streaming starts; the stream's
-    queries open it again, and without this its connection would stay idle in a transaction.
-    """
-    try:
-        yield from chunks
-    finally:
-        session.close()
-
-
-def _csv_response(chunks: Iterator[str], filename: str) -> Response:
-    return Response(
-        stream_with_context(_closing(chunks, get_session())),
-        mimetype=CSV_TYPE,
-        headers={"Content-Disposition": _disposition(filename), "Cache-Control": "no-store"},
-    )
-
-
 def _filename(wanted: ExportRequest, prefix: str, extension: str) -> str:
     """A Danish file name such as ``svar-bred-ledighedsydelse-v1-2019-Aalborg.csv``."""
     parts = [prefix, wanted.questionnaire]
@@ -200,8 +171,3 @@ def _filename(wanted: ExportRequest, prefix: str, extension: str) -> str:
         parts += [wanted.wave or "", wanted.municipality.name if wanted.municipality else ""]
     safe = [re.sub(r"[^\w-]+", "-", part) for part in parts if part]
     return "-".join(safe) + "." + extension
-
-
-def _disposition(filename: str) -> str:
-    ascii_name = filename.translate(DANISH_LETTERS).encode("ascii", "ignore").decode()
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"

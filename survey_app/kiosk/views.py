@@ -21,7 +21,7 @@ from sqlmodel import select
 
 from ..access import roles_required, visible_municipalities
 from ..answering.responses import InvalidAnswer, missing_required, parse_answers
-from ..audit import record
+from ..audit import record, record_staff_action
 from ..auth.users import end_login_session
 from ..db import get_session
 from ..models import Citizen, KioskSession, Municipality, QuestionnaireVersion, Response
@@ -56,14 +56,7 @@ KIOSK_MODE_ENDPOINTS = {
 
 
 def _audit(action: str, target: str, municipality: str | None = None) -> None:
-    record(
-        get_session(),
-        action,
-        actor=current_user.user.email,
-        user_id=current_user.user.id,
-        target=target,
-        municipality=municipality,
-    )
+    record_staff_action(get_session(), action, target, municipality)
 
 
 def _no_store(response):
