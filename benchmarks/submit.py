@@ -51,6 +51,7 @@ import concurrent.futures
 import contextlib
 import csv
 import hashlib
+import hmac
 import io
 import multiprocessing
 import os
@@ -96,12 +97,18 @@ def ceiling_app():
 
     engine = create_engine(os.environ[CEILING_URL_ENV], pool_pre_ping=True)
     app = Flask("ceiling")
-    select_invitation = text("SELECT id, used FROM invitation WHERE token_hash = :h")
-    mark_used = text(
-        "UPDATE invitation AS i SET used = true, draft = NULL, draft_saved_at = NULL "
-        "FROM wave AS w WHERE w.id = i.wave_id AND i.token_hash = :h AND i.used IS false "
-        "RETURNING i.wave_id, i.municipality_id, i.is_demo, w.questionnaire_version_id"
+    seal_key = os.environ.get("SURVEY_BENCH_SEAL_KEY", "ceiling-seal-key").encode()
+    select_invitation = text(
+        "SELECT i.id, i.wave_id, i.municipality_id, i.is_demo, w.questionnaire_version_id "
+        "FROM invitation AS i JOIN wave AS w ON w.id = i.wave_id WHERE i.token_hash = :h"
     )
+    # The same rows as the app: a sealed used-mark, the draft dropped, the response, its answers.
+    mark_used = text(
+        "INSERT INTO spent_link (seal, wave_id, municipality_id, is_demo) "
+        "VALUES (:seal, :wave, :municipality, :is_demo) ON CONFLICT (seal) DO NOTHING "
+        "RETURNING seal"
+    )
+    drop_draft = text("DELETE FROM link_draft WHERE seal = :seal")
     insert_response = text(
         "INSERT INTO response (id, questionnaire_version_id, wave_id, municipality_id, "
         "invitation_id, respondent_key, submitted_at, is_demo) "
@@ -137,9 +144,18 @@ def ceiling_app():
             values[key] = int(raw)
         now = datetime.now(UTC)
         with engine.begin() as conn:
-            row = conn.execute(mark_used, {"h": token_hash(token)}).first()
+            row = conn.execute(select_invitation, {"h": token_hash(token)}).first()
             if row is None:
+                abort(404)
+            seal = hmac.new(seal_key, token_hash(token).encode(), hashlib.sha256).hexdigest()
+            spent = conn.execute(
+                mark_used,
+                {"seal": seal, "wave": row.wave_id, "municipality": row.municipality_id,
+                 "is_demo": row.is_demo},
+            ).first()  # fmt: skip
+            if spent is None:
                 return "already used", 409
+            conn.execute(drop_draft, {"seal": seal})
             response_id = str(uuid.uuid4())
             conn.execute(
                 insert_response,
@@ -584,7 +600,7 @@ def count_in_database(database_url: str, wave_key: str) -> tuple[int, int, int, 
             "SELECT count(*) FROM response WHERE wave_id = %s", (wave_id,)
         ).fetchone()
         (used,) = conn.execute(
-            "SELECT count(*) FROM invitation WHERE wave_id = %s AND used", (wave_id,)
+            "SELECT count(*) FROM spent_link WHERE wave_id = %s", (wave_id,)
         ).fetchone()
         rows = conn.execute(
             "SELECT a.item_key, a.value, count(*) FROM answer a "

@@ -17,12 +17,14 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlmodel import Session
 
+from .answering.links import forget_links, is_spent, link_seal
 from .audit import record
 from .models import (
     Answer,
     Citizen,
     Invitation,
     KioskSession,
+    LinkDraft,
     Municipality,
     QuestionnaireVersion,
     Response,
@@ -148,7 +150,7 @@ def _questionnaire(version: QuestionnaireVersion) -> dict[str, Any]:
     return {"key": version.key, "version": version.version, "title": version.title}
 
 
-def citizen_record(session: Session, key: str) -> dict[str, Any]:
+def citizen_record(session: Session, key: str, seal_key: str) -> dict[str, Any]:
     """Everything stored about the citizen with pseudonym ``key``, as JSON-ready data.
 
     Raises CitizenNotFound when there is no registration, response or invitation for ``key``.
@@ -228,15 +230,17 @@ def citizen_record(session: Session, key: str) -> dict[str, Any]:
         .where(Invitation.respondent_key == key)
         .order_by(Invitation.created_at, Invitation.id)
     ):
+        seal = link_seal(seal_key, invitation.token_hash)
+        draft = session.get(LinkDraft, seal)
         invitations.append(
             {
                 "questionnaire": _questionnaire(version),
                 "wave": {"key": wave.key, "title": wave.title},
                 "municipality": municipality,
                 "created_at": _iso(invitation.created_at),
-                "used": invitation.used,
-                "draft_saved_at": _iso(invitation.draft_saved_at),
-                "draft_answers": _draft_answers(definition_of(version), invitation.draft),
+                "used": is_spent(session, seal),
+                "draft_saved_at": _iso(draft.saved_at) if draft else None,
+                "draft_answers": _draft_answers(definition_of(version), draft and draft.answers),
             }
         )
 
@@ -287,7 +291,7 @@ def erasure_preview(session: Session, key: str) -> ErasureSummary:
                 QuestionnaireVersion.key,
                 QuestionnaireVersion.version,
                 func.count(func.distinct(Response.id)),
-                func.count(Answer.id),
+                func.count(Answer.item_key),
             )
             .select_from(Response)
             .join(
@@ -338,7 +342,12 @@ def erasure_preview(session: Session, key: str) -> ErasureSummary:
 
 
 def erase_citizen(
-    session: Session, key: str, *, actor: str = "cli", user_id: int | None = None
+    session: Session,
+    key: str,
+    *,
+    seal_key: str,
+    actor: str = "cli",
+    user_id: int | None = None,
 ) -> ErasureSummary:
     """Delete everything stored under pseudonym ``key`` and add an audit event saying so.
 
@@ -364,6 +373,8 @@ def erase_citizen(
         delete(Response).where(Response.respondent_key == key),
         execution_options={"synchronize_session": False},
     )
+    invitations = session.scalars(select(Invitation).where(Invitation.respondent_key == key)).all()
+    forget_links(session, seal_key, list(invitations))
     session.execute(
         delete(Invitation).where(Invitation.respondent_key == key),
         execution_options={"synchronize_session": False},

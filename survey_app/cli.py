@@ -54,7 +54,7 @@ def _questionnaire_dir(directory: str | None) -> Path:
 @main.command("init-db")
 def init_db_command():
     """Create or upgrade the database schema and add the trial municipalities."""
-    upgrade_to_head(engine())
+    upgrade_to_head(engine(), seal_key=current_app.config["SEAL_KEY"])
     session = get_session()
     added = ensure_municipalities(session)
     waves = ensure_historic_waves(session)
@@ -206,7 +206,9 @@ def demo_data_command(seed, replace):
     if replace:
         remove_demo_data(session)
     try:
-        made = create_demo_data(session, seed, current_app.config["BASE_URL"])
+        made = create_demo_data(
+            session, seed, current_app.config["BASE_URL"], current_app.config["SEAL_KEY"]
+        )
     except DemoDataError as exc:
         raise click.ClickException(str(exc)) from exc
     session.commit()
@@ -234,7 +236,7 @@ def demo_link_command(base_url):
 @click.option("--demo/--no-demo", default=True, help="Add demo data if the database is empty.")
 def setup_command(demo):
     """Everything `make run` needs: schema, municipalities, questionnaires, waves, demo data."""
-    upgrade_to_head(engine())
+    upgrade_to_head(engine(), seal_key=current_app.config["SEAL_KEY"])
     session = get_session()
     ensure_municipalities(session)
     report = load_questionnaires(session, current_app.config["QUESTIONNAIRE_DIR"])
@@ -242,7 +244,9 @@ def setup_command(demo):
     for message in report.refused:
         click.echo(f"refused    {message}", err=True)
     if demo and not has_demo_data(session):
-        made = create_demo_data(session, 2019, current_app.config["BASE_URL"])
+        made = create_demo_data(
+            session, 2019, current_app.config["BASE_URL"], current_app.config["SEAL_KEY"]
+        )
         click.echo(f"added demo data: {made}")
     if demo and current_app.config["ENV_NAME"] != "production":
         added = ensure_demo_users(session)
@@ -310,7 +314,7 @@ def citizen_export_command(key, output):
 
     session = get_session()
     try:
-        data = citizen_record(session, key)
+        data = citizen_record(session, key, current_app.config["SEAL_KEY"])
     except CitizenNotFound as exc:
         raise click.ClickException(str(exc)) from exc
     # Logged before the data leaves: an export is never handed out without an audit entry.
@@ -340,6 +344,8 @@ def citizen_erase_command(key, yes):
     if not yes:
         click.echo(f"Would erase for '{key}': {preview.describe()}.")
         click.confirm("Erase this for good?", default=False, abort=True)
-    summary = erase_citizen(session, key, actor=_cli_actor())
+    summary = erase_citizen(
+        session, key, seal_key=current_app.config["SEAL_KEY"], actor=_cli_actor()
+    )
     session.commit()
     click.echo(f"erased for '{key}': {summary.describe()}")

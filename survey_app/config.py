@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import secrets
 from pathlib import Path
@@ -28,6 +30,11 @@ def _development_secret(instance_path: Path) -> str:
     return path.read_text().strip()
 
 
+def derived_seal_key(secret: str) -> str:
+    """The seal key used when ``SURVEY_APP_SEAL_KEY`` is not set: derived from the secret key."""
+    return hmac.new(secret.encode(), b"survey-app link seal", hashlib.sha256).hexdigest()
+
+
 def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
     """Build the app's settings from ``SURVEY_APP_*`` variables, then apply ``overrides``.
 
@@ -51,10 +58,14 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
                 "instance folder."
             )
         secret = _development_secret(instance_path)
+    # The seal key hides which invitation a used-mark belongs to (answering/links.py). It must
+    # stay the same for the life of the data; set it on its own to be free to rotate the secret.
+    seal_key = overrides.get("SEAL_KEY") or _env("SEAL_KEY") or derived_seal_key(secret)
     database_url = _env("DATABASE_URL") or f"sqlite:///{instance_path / 'survey_app.sqlite3'}"
     config = {
         "ENV_NAME": env,
         "SECRET_KEY": secret,
+        "SEAL_KEY": seal_key,
         "DATABASE_URL": database_url,
         "QUESTIONNAIRE_DIR": Path(_env("QUESTIONNAIRE_DIR", str(DEFAULT_QUESTIONNAIRE_DIR))),
         "BASE_URL": _env("BASE_URL", "http://127.0.0.1:5000"),

@@ -12,9 +12,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
-from .answering.responses import AnswerValue, answer_rows, submit_response
-from .invitations import create_invitations, find_invitation
-from .models import Citizen, Invitation, Response, User, Wave, utcnow
+from .answering.responses import AnswerValue, answer_rows, find_context, submit_response
+from .invitations import create_invitations
+from .models import Citizen, Invitation, LinkDraft, Response, SpentLink, User, Wave, utcnow
 from .questionnaire_schema import Questionnaire
 from .registry import definition_of, find_municipality, find_version
 from .waves import as_utc, create_wave, find_wave
@@ -52,7 +52,8 @@ def remove_demo_data(session: Session) -> None:
     demo_citizens = select(Response.respondent_key).where(Response.is_demo.is_(True))
     session.execute(delete(Citizen).where(Citizen.pseudonym.in_(demo_citizens)))
     session.execute(delete(Response).where(Response.is_demo.is_(True)))
-    session.execute(delete(Invitation).where(Invitation.is_demo.is_(True)))
+    for table in (Invitation, SpentLink, LinkDraft):
+        session.execute(delete(table).where(table.is_demo.is_(True)))
     session.execute(delete(Wave).where(Wave.is_demo.is_(True)))
     session.flush()
 
@@ -78,7 +79,7 @@ def _moment_in(rng: random.Random, wave: Wave) -> datetime:
     return opens + timedelta(seconds=int(rng.uniform(0.05, 0.9) * span))
 
 
-def _caseworker_waves(session: Session, rng: random.Random, base_url: str) -> int:
+def _caseworker_waves(session: Session, rng: random.Random, base_url: str, seal_key: str) -> int:
     made = 0
     for key, wave_keys in COMPARED_WAVES.items():
         for index, wave_key in enumerate(wave_keys):
@@ -95,13 +96,13 @@ def _caseworker_waves(session: Session, rng: random.Random, base_url: str) -> in
                     session, wave, municipality, invited, base_url, is_demo=True
                 )
                 for issued in invitations[:answered]:
-                    invitation = find_invitation(session, issued.token)
+                    ctx = find_context(session, issued.token, seal_key)
                     answers = {
                         item.key: _pick(rng, definition, item.key, lift=0.9 * index - 0.3)
                         for item in definition.items
                     }
                     submit_response(
-                        session, invitation, version, definition, wave, answers,
+                        session, ctx, answers,
                         now=_moment_in(rng, wave), response_id=_uuid(rng),
                     )  # fmt: skip
                     made += 1
@@ -162,12 +163,12 @@ def ensure_open_demo_wave(session: Session) -> Wave:
     return wave
 
 
-def create_demo_data(session: Session, seed: int, base_url: str) -> dict[str, int]:
+def create_demo_data(session: Session, seed: int, base_url: str, seal_key: str) -> dict[str, int]:
     """Make demo invitations and answers; refuse if demo data already exists."""
     if has_demo_data(session):
         raise DemoDataError("demo data already exists (use --replace to make it anew)")
     rng = random.Random(seed)
-    caseworker_responses = _caseworker_waves(session, rng, base_url)
+    caseworker_responses = _caseworker_waves(session, rng, base_url, seal_key)
     citizen_responses = _citizen_series(session, rng)
     ensure_open_demo_wave(session)
     return {"caseworker_responses": caseworker_responses, "citizen_responses": citizen_responses}

@@ -19,9 +19,13 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
-def upgrade_to_head(engine: Engine) -> None:
-    """Bring the database schema up to the newest migration."""
+def upgrade_to_head(engine: Engine, seal_key: str | None = None) -> None:
+    """Bring the database schema up to the newest migration.
+
+    ``seal_key`` is needed only when existing used links or drafts move under their seal.
+    """
     config = alembic_config(engine)
     with engine.begin() as connection:
         config.attributes["connection"] = connection
+        config.attributes["seal_key"] = seal_key
         command.upgrade(config, "head")

@@ -60,9 +60,37 @@ class Invitation(SQLModel, table=True):
     municipality_id: int = Field(foreign_key="municipality.id", index=True)
     respondent_key: str | None = Field(default=None, max_length=80)
     created_at: datetime = Field(default_factory=utcnow)
-    used: bool = False
-    draft: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
-    draft_saved_at: datetime | None = None
+    is_demo: bool = False
+
+
+# Using a link never writes to its invitation row. Whether a link is used, and its answers saved
+# part-way, are kept under the link's seal: an HMAC of the token hash with a key that lives in the
+# app's configuration, not in the database. A database reader therefore cannot tell which
+# invitation a used-mark or a draft belongs to, and no row written at submission shares a
+# transaction (xmin), a position or a time with the invitation (see answering/links.py).
+
+
+class SpentLink(SQLModel, table=True):
+    """A link that has been used to submit; its primary key makes submission happen once."""
+
+    __tablename__ = "spent_link"
+
+    seal: str = Field(primary_key=True, max_length=64)
+    wave_id: int = Field(foreign_key="wave.id", index=True)
+    municipality_id: int = Field(foreign_key="municipality.id", index=True)
+    is_demo: bool = False
+
+
+class LinkDraft(SQLModel, table=True):
+    """Answers saved part-way on a link, until the link is used."""
+
+    __tablename__ = "link_draft"
+
+    seal: str = Field(primary_key=True, max_length=64)
+    wave_id: int = Field(foreign_key="wave.id", index=True)
+    municipality_id: int = Field(foreign_key="municipality.id", index=True)
+    answers: str = Field(sa_column=Column(Text, nullable=False))
+    saved_at: datetime = Field(default_factory=utcnow)
     is_demo: bool = False
 
 
@@ -89,15 +117,14 @@ class Answer(SQLModel, table=True):
     """One item's answer: an option code, or a missing code (``ved_ikke``/``ubesvaret``)."""
 
     __table_args__ = (
-        UniqueConstraint("response_id", "item_key", name="uq_answer_item"),
         CheckConstraint("(value IS NULL) <> (missing IS NULL)", name="ck_answer_value_or_missing"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    # No serial id: a sequence would keep the order in which responses were submitted.
     response_id: str = Field(
-        sa_column=Column(ForeignKey("response.id", ondelete="CASCADE"), nullable=False, index=True)
+        sa_column=Column(ForeignKey("response.id", ondelete="CASCADE"), primary_key=True)
     )
-    item_key: str = Field(max_length=60)
+    item_key: str = Field(max_length=60, primary_key=True)
     position: int
     value: int | None = None
     missing: str | None = Field(default=None, max_length=20)

@@ -68,6 +68,7 @@ def make_test_app(database_url: str, tmp_path: Path, **overrides):
     config = {
         "ENV_NAME": "testing",
         "SECRET_KEY": "test-secret-key",
+        "SEAL_KEY": "test-secret-seal",
         "DATABASE_URL": fresh_database(database_url, tmp_path),
         "QUESTIONNAIRE_DIR": QUESTIONNAIRES,
         "RATELIMIT_STORAGE_URI": "memory://",

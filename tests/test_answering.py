@@ -9,8 +9,9 @@ import time
 import pytest
 from sqlmodel import select
 
+from survey_app.answering.links import link_seal
 from survey_app.db import get_session
-from survey_app.models import Answer, Invitation, Response
+from survey_app.models import Answer, Invitation, LinkDraft, Response, SpentLink
 from tests.conftest import count_rows, csrf_token_from, invite, make_test_app, open_wave
 
 FULL_ANSWERS = {"item-forenklet_sagsbehandling": "4", "item-kvalitet_revurdering": "2"}
@@ -57,11 +58,14 @@ def test_complete_submission_is_stored_once_and_anonymously(app, client, token):
         [stored] = session.exec(select(Response)).all()
         answers = {a.item_key: (a.value, a.missing) for a in session.exec(select(Answer)).all()}
         invitation = session.exec(select(Invitation)).one()
+        spent = session.exec(select(SpentLink)).all()
+        drafts = session.exec(select(LinkDraft)).all()
     assert answers == {"forenklet_sagsbehandling": (4, None), "kvalitet_revurdering": (2, None)}
     assert stored.invitation_id is None and stored.respondent_key is None
     submitted = stored.submitted_at
     assert (submitted.hour, submitted.minute, submitted.second) == (0, 0, 0)
-    assert invitation.used and invitation.draft is None
+    assert [s.seal for s in spent] == [link_seal("test-secret-seal", invitation.token_hash)]
+    assert drafts == []
 
 
 def test_ved_ikke_is_stored_as_a_missing_code_not_a_number(app, client, token):
@@ -132,8 +136,7 @@ def test_value_that_is_not_an_option_gets_400_and_nothing_stored(app, client, to
     assert response.status_code == 400
     assert "Intet er gemt" in response.get_data(as_text=True)
     assert count_rows(app, Response) == 0
-    with app.app_context():
-        assert get_session().exec(select(Invitation)).one().used is False
+    assert count_rows(app, SpentLink) == 0
 
 
 def test_two_values_for_one_item_are_refused(app, client, token):
@@ -171,9 +174,9 @@ def test_save_part_way_and_resume_from_the_same_link(app, client, token):
     assert count_rows(app, Response) == 0
     resumed = app.test_client().get(f"/s/{token}").get_data(as_text=True)
     assert re.search(r'id="item-forenklet_sagsbehandling-2"[^>]*checked', resumed)
+    assert count_rows(app, LinkDraft) == 1
     assert post(client, token, FULL_ANSWERS).status_code == 303
-    with app.app_context():
-        assert get_session().exec(select(Invitation)).one().draft is None
+    assert count_rows(app, LinkDraft) == 0
 
 
 def test_forged_value_in_a_save_is_refused_and_keeps_the_old_draft(app, client, token):
@@ -181,7 +184,7 @@ def test_forged_value_in_a_save_is_refused_and_keeps_the_old_draft(app, client, 
     response = post(client, token, {"item-forenklet_sagsbehandling": "9"}, action="save")
     assert response.status_code == 400
     with app.app_context():
-        draft = get_session().exec(select(Invitation)).one().draft
+        draft = get_session().exec(select(LinkDraft)).one().answers
     assert draft == '{"forenklet_sagsbehandling": 2}'
 
 

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import update
 from sqlmodel import Session
 
+from ..invitations import find_invitation_with_wave
 from ..models import Answer, Invitation, QuestionnaireVersion, Response, Wave, utcnow
 from ..questionnaire_schema import Questionnaire
+from ..registry import definition_of
+from .links import is_spent, keep_draft, link_seal, saved_draft, spend
 
 FIELD_PREFIX = "item-"
 UNANSWERED = "ubesvaret"
@@ -65,57 +66,73 @@ def missing_required(definition: Questionnaire, answers: Mapping[str, AnswerValu
     return [item.key for item in definition.items if item.required and item.key not in answers]
 
 
-def draft_answers(invitation: Invitation, definition: Questionnaire) -> dict[str, AnswerValue]:
-    """The answers saved part-way on an invitation (only those still valid for the version)."""
-    if not invitation.draft:
+@dataclass(frozen=True)
+class AnsweringContext:
+    """Everything a view needs about the link being answered."""
+
+    invitation: Invitation
+    wave: Wave
+    version: QuestionnaireVersion
+    definition: Questionnaire
+    seal: str  # where the link's used-mark and draft are kept (links.py)
+
+
+def find_context(session: Session, token: str, seal_key: str) -> AnsweringContext | None:
+    """The invitation, wave, questionnaire version and seal behind a token; None if unknown."""
+    found = find_invitation_with_wave(session, token)
+    if found is None:
+        return None
+    invitation, wave, version = found
+    seal = link_seal(seal_key, invitation.token_hash)
+    return AnsweringContext(invitation, wave, version, definition_of(version), seal)
+
+
+def is_used(session: Session, ctx: AnsweringContext) -> bool:
+    """Whether the link has been used to submit a response."""
+    return is_spent(session, ctx.seal)
+
+
+def draft_answers(session: Session, ctx: AnsweringContext) -> dict[str, AnswerValue]:
+    """The answers saved part-way on the link (only those still valid for the version)."""
+    stored = saved_draft(session, ctx.seal)
+    if not stored:
         return {}
-    stored = json.loads(invitation.draft)
     form = {field_name(k): str(v) for k, v in stored.items()}
     try:
-        return parse_answers(definition, form)
+        return parse_answers(ctx.definition, form)
     except InvalidAnswer:
         return {}
 
 
-def save_draft(session: Session, invitation: Invitation, answers: Mapping[str, AnswerValue]):
-    """Keep answers part-way on the invitation; refused once the invitation is used."""
-    result = session.execute(
-        update(Invitation)
-        .where(Invitation.id == invitation.id, Invitation.used.is_(False))
-        .values(draft=json.dumps(dict(answers)), draft_saved_at=utcnow())
-    )
-    if result.rowcount != 1:
+def save_draft(session: Session, ctx: AnsweringContext, answers: Mapping[str, AnswerValue]):
+    """Keep answers part-way on the link; refused once the link is used."""
+    if is_spent(session, ctx.seal):
         raise AlreadyUsed()
+    keep_draft(session, ctx.seal, ctx.invitation, dict(answers))
 
 
 def submit_response(
     session: Session,
-    invitation: Invitation,
-    version: QuestionnaireVersion,
-    definition: Questionnaire,
-    wave: Wave,
+    ctx: AnsweringContext,
     answers: Mapping[str, AnswerValue],
     now: datetime | None = None,
     response_id: str | None = None,
 ) -> Response:
-    """Store a complete response exactly once for this invitation.
+    """Store a complete response exactly once for this link.
 
-    The invitation is marked used by a conditional UPDATE in the same transaction, so two
-    simultaneous submissions cannot both succeed: the database decides, not a prior check.
-    Anonymous responses keep no link to the invitation and only the date of submission.
+    The link's used-mark is inserted in the same transaction as the response, and its primary
+    key lets only one of two simultaneous submissions succeed: the database decides, not a
+    prior check. Anonymous responses keep no link to the invitation and only the date of
+    submission; nothing is written to the invitation row (see links.py).
     """
-    result = session.execute(
-        update(Invitation)
-        .where(Invitation.id == invitation.id, Invitation.used.is_(False))
-        .values(used=True, draft=None, draft_saved_at=None)
-    )
-    if result.rowcount != 1:
+    invitation, definition = ctx.invitation, ctx.definition
+    if not spend(session, ctx.seal, invitation):
         raise AlreadyUsed()
     now = now or utcnow()
     response = Response(
         id=response_id or str(uuid.uuid4()),
-        questionnaire_version_id=version.id,
-        wave_id=wave.id,
+        questionnaire_version_id=ctx.version.id,
+        wave_id=ctx.wave.id,
         municipality_id=invitation.municipality_id,
         invitation_id=None if definition.anonymous else invitation.id,
         respondent_key=None if definition.anonymous else invitation.respondent_key,
@@ -148,13 +165,3 @@ def answer_rows(
             )
         )
     return rows
-
-
-@dataclass(frozen=True)
-class AnsweringContext:
-    """Everything a view needs about the link being answered."""
-
-    invitation: Invitation
-    wave: Wave
-    version: QuestionnaireVersion
-    definition: Questionnaire

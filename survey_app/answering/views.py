@@ -9,14 +9,14 @@ from sqlmodel import Session
 from ..db import get_session
 from ..errors import error_page
 from ..extensions import limiter
-from ..invitations import find_invitation_with_wave
-from ..registry import definition_of
 from ..waves import WaveState, wave_state
 from .responses import (
     AlreadyUsed,
     AnsweringContext,
     InvalidAnswer,
     draft_answers,
+    find_context,
+    is_used,
     missing_required,
     parse_answers,
     save_draft,
@@ -31,12 +31,11 @@ def _token_guess_limit() -> str:
 
 
 def load_context(session: Session, token: str) -> AnsweringContext:
-    """The invitation, wave and questionnaire version behind a token; 404 if unknown."""
-    found = find_invitation_with_wave(session, token)
-    if found is None:
+    """The invitation, wave, questionnaire version and seal behind a token; 404 if unknown."""
+    ctx = find_context(session, token, current_app.config["SEAL_KEY"])
+    if ctx is None:
         abort(404)
-    invitation, wave, version = found
-    return AnsweringContext(invitation, wave, version, definition_of(version))
+    return ctx
 
 
 def render_form(ctx: AnsweringContext, answers, errors=(), notice=None, status=200):
@@ -75,13 +74,13 @@ def answer(token: str):
     """Show, save part-way or submit the questionnaire behind a personal link."""
     session = get_session()
     ctx = load_context(session, token)
-    if ctx.invitation.used:
+    if is_used(session, ctx):
         return _received(ctx, 200 if request.method == "GET" else 409)
     refusal = _refusal_for_wave(ctx)
     if refusal:
         return refusal
     if request.method == "GET":
-        return render_form(ctx, draft_answers(ctx.invitation, ctx.definition))
+        return render_form(ctx, draft_answers(session, ctx))
 
     action = request.form.get("action")
     if action not in ("save", "submit"):
@@ -94,7 +93,7 @@ def answer(token: str):
         )
     try:
         if action == "save":
-            save_draft(session, ctx.invitation, answers)
+            save_draft(session, ctx, answers)
             session.commit()
             return render_form(
                 ctx,
@@ -106,7 +105,7 @@ def answer(token: str):
         missing = missing_required(ctx.definition, answers)
         if missing:
             return render_form(ctx, answers, errors=missing, status=422)
-        submit_response(session, ctx.invitation, ctx.version, ctx.definition, ctx.wave, answers)
+        submit_response(session, ctx, answers)
         session.commit()
     except AlreadyUsed:
         session.rollback()
@@ -118,7 +117,7 @@ def form_after_expired_session(token: str):
     """The form again with the posted answers kept, after the session or its token expired."""
     session = get_session()
     ctx = load_context(session, token)
-    if ctx.invitation.used:
+    if is_used(session, ctx):
         return _received(ctx, 409)
     refusal = _refusal_for_wave(ctx)
     if refusal:
@@ -126,7 +125,7 @@ def form_after_expired_session(token: str):
     try:
         answers = parse_answers(ctx.definition, request.form)
     except InvalidAnswer:
-        answers = draft_answers(ctx.invitation, ctx.definition)
+        answers = draft_answers(session, ctx)
     return render_form(
         ctx,
         answers,

@@ -5,11 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from ..access import municipality_condition
-from ..models import Invitation, Municipality, QuestionnaireVersion, Response, Wave
+from ..models import (
+    Invitation,
+    LinkDraft,
+    Municipality,
+    QuestionnaireVersion,
+    Response,
+    SpentLink,
+    Wave,
+)
 from ..waves import WaveState, wave_state
 
 
@@ -37,21 +45,33 @@ class FieldworkRow:
         return wave_state(self.wave)
 
 
-def fieldwork_rows(session: Session, user) -> list[FieldworkRow]:
-    """Invitation and response counts per wave and municipality the user may see."""
-    started = case((or_(Invitation.used, Invitation.draft_saved_at.is_not(None)), 1), else_=0)
-    invitations = (
-        select(
-            Invitation.wave_id,
-            Invitation.municipality_id,
-            func.count().label("invited"),
-            func.sum(started).label("started"),
-            func.sum(case((Invitation.used, 1), else_=0)).label("completed"),
-        )
-        .where(municipality_condition(user, Invitation.municipality_id))
-        .group_by(Invitation.wave_id, Invitation.municipality_id)
+def _per_group(table, label: str, *conditions):
+    return (
+        select(table.wave_id, table.municipality_id, func.count().label(label))
+        .where(*conditions)
+        .group_by(table.wave_id, table.municipality_id)
         .subquery()
     )
+
+
+def _same_group(counts, invitations):
+    return (counts.c.wave_id == invitations.c.wave_id) & (
+        counts.c.municipality_id == invitations.c.municipality_id
+    )
+
+
+def fieldwork_rows(session: Session, user) -> list[FieldworkRow]:
+    """Invitation and response counts per wave and municipality the user may see."""
+    group = (Invitation.wave_id, Invitation.municipality_id)
+    invitations = (
+        select(*group, func.count().label("invited"))
+        .where(municipality_condition(user, Invitation.municipality_id))
+        .group_by(*group)
+        .subquery()
+    )
+    # Used-marks and drafts are counted per group: they cannot be tied to single invitations.
+    spent = _per_group(SpentLink, "completed")
+    drafts = _per_group(LinkDraft, "drafts", LinkDraft.seal.not_in(select(SpentLink.seal)))
     last_answers = (
         select(
             Response.wave_id,
@@ -71,17 +91,18 @@ def fieldwork_rows(session: Session, user) -> list[FieldworkRow]:
             Wave,
             Municipality.name,
             invitations.c.invited,
-            invitations.c.started,
-            invitations.c.completed,
+            func.coalesce(spent.c.completed, 0) + func.coalesce(drafts.c.drafts, 0),
+            spent.c.completed,
             last_answers.c.last_answer,
         )
         .join_from(invitations, Wave, Wave.id == invitations.c.wave_id)
         .join(QuestionnaireVersion, QuestionnaireVersion.id == Wave.questionnaire_version_id)
         .join(Municipality, Municipality.id == invitations.c.municipality_id)
+        .outerjoin(spent, _same_group(spent, invitations))
+        .outerjoin(drafts, _same_group(drafts, invitations))
         .outerjoin(
             last_answers,
-            (last_answers.c.wave_id == invitations.c.wave_id)
-            & (last_answers.c.municipality_id == invitations.c.municipality_id),
+            _same_group(last_answers, invitations),
         )
         .order_by(QuestionnaireVersion.key, Wave.opens_at.desc(), Municipality.name)
     )

@@ -1,0 +1,90 @@
+"""What happens to a link when it is used, kept where no database reader can tie it to the link.
+
+An anonymous response must not be traceable to the invitation it came from, not even by someone
+who can read every table and knows who got which link. So using a link never writes to its
+invitation row: the used-mark (``spent_link``) and the answers saved part-way (``link_draft``)
+are stored under the link's *seal*, an HMAC of the token hash with the seal key. The key lives
+in the app's configuration, never in the database, so the seal cannot be matched to an
+invitation without it. The used-mark is written in the same transaction as the response (which
+is what makes submission happen exactly once), and both share that transaction's id, but the
+invitation row keeps the id, position and time it had when it was created.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+
+from sqlalchemy import delete
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
+
+from ..models import Invitation, LinkDraft, SpentLink, utcnow
+
+
+def link_seal(seal_key: str, token_hash: str) -> str:
+    """The seal that used-marks and drafts of the link with this token hash are stored under."""
+    return hmac.new(seal_key.encode(), token_hash.encode(), hashlib.sha256).hexdigest()
+
+
+def _insert(session: Session, table):
+    """An INSERT that understands ON CONFLICT on both supported databases."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
+
+
+def is_spent(session: Session, seal: str) -> bool:
+    """Whether the link with this seal has been used to submit."""
+    return session.get(SpentLink, seal) is not None
+
+
+def spend(session: Session, seal: str, invitation: Invitation) -> bool:
+    """Mark the link used and drop its draft; False if it was used already (nothing changes).
+
+    Two simultaneous submissions race on the primary key: the database lets one insert win.
+    """
+    result = session.execute(
+        _insert(session, SpentLink)
+        .values(
+            seal=seal,
+            wave_id=invitation.wave_id,
+            municipality_id=invitation.municipality_id,
+            is_demo=invitation.is_demo,
+        )
+        .on_conflict_do_nothing(index_elements=["seal"])
+        .returning(SpentLink.seal)
+    )
+    if result.first() is None:
+        return False
+    session.execute(delete(LinkDraft).where(LinkDraft.seal == seal))
+    return True
+
+
+def saved_draft(session: Session, seal: str) -> dict | None:
+    """The answers saved part-way on the link (item key -> code or missing key), if any."""
+    draft = session.get(LinkDraft, seal)
+    return json.loads(draft.answers) if draft else None
+
+
+def keep_draft(session: Session, seal: str, invitation: Invitation, answers: dict) -> None:
+    """Save answers part-way on the link, replacing what was saved before."""
+    values = {"answers": json.dumps(answers), "saved_at": utcnow()}
+    session.execute(
+        _insert(session, LinkDraft)
+        .values(
+            seal=seal,
+            wave_id=invitation.wave_id,
+            municipality_id=invitation.municipality_id,
+            is_demo=invitation.is_demo,
+            **values,
+        )
+        .on_conflict_do_update(index_elements=["seal"], set_=values)
+    )
+
+
+def forget_links(session: Session, seal_key: str, invitations: list[Invitation]) -> None:
+    """Delete the used-marks and drafts of these invitations (when the invitations go)."""
+    seals = [link_seal(seal_key, invitation.token_hash) for invitation in invitations]
+    for table in (SpentLink, LinkDraft):
+        session.execute(delete(table).where(table.seal.in_(seals)))
