@@ -229,9 +229,9 @@ def test_migration_moves_used_links_and_drafts_under_their_seal(tmp_path):
         )
         connection.execute(
             text(
-                "INSERT INTO questionnaire_version (id, key, version, title, audience, anonymous, repeated, "
-                "fingerprint, definition, loaded_at) VALUES (1, 'k', 1, 't', 'caseworker', 1, 0, "
-                "'f', '{}', '2026-01-01')"
+                "INSERT INTO questionnaire_version (id, key, version, title, audience, anonymous, "
+                "repeated, fingerprint, definition, loaded_at) "
+                "VALUES (1, 'k', 1, 't', 'caseworker', 1, 0, 'f', '{}', '2026-01-01')"
             )
         )
         connection.execute(

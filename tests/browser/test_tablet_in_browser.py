@@ -236,6 +236,37 @@ def test_offline_answer_is_kept_and_sent_when_the_network_returns(app, live_serv
     assert (row.position, json.loads(row.draft)) == (1, {ITEMS[0]: code})
 
 
+def test_a_refused_answer_is_kept_announced_and_sent_again_after_reload(
+    app, live_server, new_context
+):
+    """A 4xx (here a stale security token) never drops the answer (issue 9, finding 1)."""
+    context = new_context(touch=True)
+    page = context.new_page()
+    tablet_for_citizen(app, page, live_server)
+    code, label, _ = choice(0)
+    pick(page, ITEMS[0], label)
+    page.locator("form[data-offline-queue] input[name='csrf_token']").evaluate(
+        "input => { input.value = 'old'; }"
+    )
+    page.get_by_role("button", name="Næste").click()
+
+    notice = page.locator("#send-refused")
+    expect(notice).to_be_visible()
+    expect(notice).to_contain_text("Dit svar er ikke modtaget endnu")
+    kept = pending(page)
+    assert kept is not None and kept["refused"] == 400
+    assert [f"item-{ITEMS[0]}", str(code)] in kept["fields"]
+    assert json.loads(kiosk_row(app).draft) == {}  # nothing stored yet, nothing lost either
+    page.wait_for_timeout(6_000)  # the periodic resend leaves a refused answer alone
+    assert kiosk_row(app).position == 0 and pending(page) is not None
+
+    notice.get_by_role("button", name="Prøv igen").click()  # reload: the fresh token is used
+    expect(page.get_by_text(progress_text(2), exact=True)).to_be_visible(timeout=15_000)
+    assert pending(page) is None
+    row = kiosk_row(app)
+    assert (row.position, json.loads(row.draft)) == (1, {ITEMS[0]: code})
+
+
 def test_offline_submission_is_sent_once_when_the_network_returns(app, live_server, new_context):
     context = new_context(touch=True)
     page = context.new_page()
