@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..audit import record
 from ..db import get_session
-from ..extensions import limiter
+from ..rate_limits import limit_failed_sign_ins
 from . import idle_timeout
 from .users import check_password, end_login_session, load_signed_in, start_login_session
 
@@ -25,17 +25,8 @@ def _safe_next(target: str | None) -> str:
     return url_for("dashboards.fieldwork")
 
 
-def _login_limit() -> str:
-    return current_app.config["LOGIN_FAILURE_LIMIT"]
-
-
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(
-    _login_limit,
-    methods=["POST"],
-    deduct_when=lambda response: response.status_code == 401,
-    scope="login",
-)
+@limit_failed_sign_ins
 def login():
     """The sign-in form; failures are logged and, when repeated, slowed down (429)."""
     if request.method == "GET":
