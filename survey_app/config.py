@@ -75,6 +75,7 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "KIOSK_IDLE_MINUTES": int(_env("KIOSK_IDLE_MINUTES", "10")),
         "PROXY_COUNT": int(_env("PROXY_COUNT", "0")),
         "IDLE_TIMEOUT_MINUTES": int(_env("IDLE_TIMEOUT_MINUTES", "30")),
+        "SESSION_MAX_HOURS": int(_env("SESSION_MAX_HOURS", "12")),
         "SUPPRESSION_THRESHOLD": int(_env("SUPPRESSION_THRESHOLD", "5")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

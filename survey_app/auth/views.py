@@ -10,8 +10,8 @@ from flask_login import current_user, login_required, login_user, logout_user
 from ..audit import record
 from ..db import get_session
 from ..rate_limits import limit_failed_sign_ins
-from . import idle_timeout
-from .users import check_password, end_login_session, load_signed_in, start_login_session
+from . import signed_in_user
+from .users import check_password, end_login_session, start_login_session
 
 bp = Blueprint("auth", __name__)
 
@@ -52,7 +52,7 @@ def login():
     key = start_login_session(db, user)
     record(db, "sign_in", actor=user.email, user_id=user.id)
     db.commit()
-    login_user(load_signed_in(db, key, idle_timeout()))
+    login_user(signed_in_user(key))
     return redirect(_safe_next(request.form.get("next")))
 
 
