@@ -138,27 +138,27 @@ def test_counts_are_shared_through_redis(database_url, tmp_path):
         app.extensions["db_engine"].dispose()
 
 
-PRODUCTION = {"ENV_NAME": "production", "SECRET_KEY": "s" * 64}
-
-
-def production_app(tmp_path, monkeypatch, **overrides):
+def production_app(tmp_path, monkeypatch, **variables):
+    """``create_app()`` in production with a secret, and of the rate-limit storage variables
+    only ``variables`` (names without the ``SURVEY_APP_`` prefix) set."""
     for name in ("RATELIMIT_STORAGE_URI", "RATELIMIT_SINGLE_WORKER", "REDIS_URL"):
         monkeypatch.delenv(f"SURVEY_APP_{name}", raising=False)
-    config = dict(PRODUCTION, DATABASE_URL=f"sqlite:///{tmp_path / 'p.sqlite3'}", **overrides)
-    return create_app(config)
+    monkeypatch.setenv("SURVEY_APP_ENV", "production")
+    monkeypatch.setenv("SURVEY_APP_SECRET_KEY", "s" * 64)
+    database = tmp_path / f"{uuid.uuid4().hex}.sqlite3"
+    monkeypatch.setenv("SURVEY_APP_DATABASE_URL", f"sqlite:///{database}")
+    for name, value in variables.items():
+        monkeypatch.setenv(f"SURVEY_APP_{name}", value)
+    app = create_app()
+    app.extensions["db_engine"].dispose()
+    return app
 
 
 def test_production_counts_in_redis_by_default(tmp_path, monkeypatch):
     app = production_app(tmp_path, monkeypatch)
     assert app.config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/0"
-    app.extensions["db_engine"].dispose()
-    monkeypatch.setenv("SURVEY_APP_REDIS_URL", "redis://cache.internal:6379/3")
-    monkeypatch.setenv("SURVEY_APP_ENV", "production")
-    monkeypatch.setenv("SURVEY_APP_SECRET_KEY", "s" * 64)
-    monkeypatch.setenv("SURVEY_APP_DATABASE_URL", f"sqlite:///{tmp_path / 'q.sqlite3'}")
-    app = create_app()
+    app = production_app(tmp_path, monkeypatch, REDIS_URL="redis://cache.internal:6379/3")
     assert app.config["RATELIMIT_STORAGE_URI"] == "redis://cache.internal:6379/3"
-    app.extensions["db_engine"].dispose()
 
 
 def test_production_refuses_per_worker_counting(tmp_path, monkeypatch):
@@ -167,11 +167,7 @@ def test_production_refuses_per_worker_counting(tmp_path, monkeypatch):
 
 
 def test_production_allows_memory_counting_for_a_single_worker(tmp_path, monkeypatch):
-    monkeypatch.setenv("SURVEY_APP_RATELIMIT_SINGLE_WORKER", "1")
-    monkeypatch.setenv("SURVEY_APP_RATELIMIT_STORAGE_URI", "memory://")
-    monkeypatch.setenv("SURVEY_APP_ENV", "production")
-    monkeypatch.setenv("SURVEY_APP_SECRET_KEY", "s" * 64)
-    monkeypatch.setenv("SURVEY_APP_DATABASE_URL", f"sqlite:///{tmp_path / 'r.sqlite3'}")
-    app = create_app()
+    app = production_app(
+        tmp_path, monkeypatch, RATELIMIT_STORAGE_URI="memory://", RATELIMIT_SINGLE_WORKER="1"
+    )
     assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
-    app.extensions["db_engine"].dispose()
