@@ -24,14 +24,6 @@ def create_app(config: dict | None = None) -> Flask:
         # would otherwise see the proxy as one client for everyone.
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
-    if (
-        app.config["ENV_NAME"] == "production"
-        and app.config["RATELIMIT_STORAGE_URI"] == "memory://"
-    ):
-        app.logger.warning(
-            "SURVEY_APP_RATELIMIT_STORAGE_URI is memory://: each worker counts on its own. "
-            "Use redis://127.0.0.1:6379 with several workers."
-        )
     db.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     app.context_processor(lambda: {"lang": str(get_locale() or "da")})

@@ -20,6 +20,8 @@ from .registry import find_municipality
 
 DASHBOARD_ROLES = ("admin", "evaluator", "coordinator", "caseworker")
 EXPORT_ROLES = ("admin", "evaluator", "coordinator")
+# Bound by a data agreement: may export row-level anonymous answers of groups of any size.
+SMALL_GROUP_EXPORT_ROLES = ("admin", "evaluator")
 INVITE_ROLES = ("admin", "coordinator")
 AUDIT_ROLES = ("admin",)
 
@@ -79,6 +81,12 @@ def requested_municipality(session: Session, user, name: str | None, action: str
     if not may_see(user, municipality.id):
         _deny(action, municipality.name)
     return municipality
+
+
+def may_export_small_groups(user) -> bool:
+    """Whether ``user`` may export row-level anonymous answers of a municipality with fewer
+    respondents than the suppression threshold (evaluators and admins; not coordinators)."""
+    return user.user.role in SMALL_GROUP_EXPORT_ROLES
 
 
 def may_invite(user, municipality_id: int) -> bool:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import sys
 from pathlib import Path
 
@@ -173,9 +172,8 @@ def invite_command(questionnaire, wave_key, municipality, count, base_url):
     except InvitationError as exc:
         raise click.ClickException(str(exc)) from exc
     session.commit()
-    writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow(["token", "url"])
-    writer.writerows([i.token, i.url] for i in issued)
+    for chunk in csv_chunks(([i.token, i.url] for i in issued), ["token", "url"]):
+        sys.stdout.write(chunk)
 
 
 @main.command("export")

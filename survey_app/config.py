@@ -39,7 +39,9 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
     """Build the app's settings from ``SURVEY_APP_*`` variables, then apply ``overrides``.
 
     ``SURVEY_APP_ENV`` is ``production`` (the default), ``development`` or ``testing``.
-    Production refuses to start without ``SURVEY_APP_SECRET_KEY``.
+    Production refuses to start without ``SURVEY_APP_SECRET_KEY``, and with rate limits counted
+    per worker process (``memory://``) unless ``SURVEY_APP_RATELIMIT_SINGLE_WORKER`` says only
+    one worker runs.
     """
     overrides = dict(overrides or {})
     env = overrides.get("ENV_NAME") or _env("ENV", "production")
@@ -62,6 +64,7 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
     # stay the same for the life of the data; set it on its own to be free to rotate the secret.
     seal_key = overrides.get("SEAL_KEY") or _env("SEAL_KEY") or derived_seal_key(secret)
     database_url = _env("DATABASE_URL") or f"sqlite:///{instance_path / 'survey_app.sqlite3'}"
+    redis_url = _env("REDIS_URL", "redis://127.0.0.1:6379/0")
     config = {
         "ENV_NAME": env,
         "SECRET_KEY": secret,
@@ -69,12 +72,21 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "DATABASE_URL": database_url,
         "QUESTIONNAIRE_DIR": Path(_env("QUESTIONNAIRE_DIR", str(DEFAULT_QUESTIONNAIRE_DIR))),
         "BASE_URL": _env("BASE_URL", "http://127.0.0.1:5000"),
-        "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", "memory://"),
+        "REDIS_URL": redis_url,
+        "RATELIMIT_STORAGE_URI": _env(
+            "RATELIMIT_STORAGE_URI", redis_url if env == "production" else "memory://"
+        ),
+        "RATELIMIT_SINGLE_WORKER": _env("RATELIMIT_SINGLE_WORKER", "") in ("1", "true", "yes"),
         "TOKEN_GUESS_LIMIT": _env("TOKEN_GUESS_LIMIT", "20 per 10 minutes"),
         "LOGIN_FAILURE_LIMIT": _env("LOGIN_FAILURE_LIMIT", "5 per minute;20 per hour"),
+        "LOGIN_ADDRESS_ACCOUNT_FAILURE_LIMIT": _env(
+            "LOGIN_ADDRESS_ACCOUNT_FAILURE_LIMIT", "5 per minute;10 per hour"
+        ),
+        "LOGIN_ADDRESS_FAILURE_LIMIT": _env("LOGIN_ADDRESS_FAILURE_LIMIT", "100 per hour"),
         "KIOSK_IDLE_MINUTES": int(_env("KIOSK_IDLE_MINUTES", "10")),
         "PROXY_COUNT": int(_env("PROXY_COUNT", "0")),
         "IDLE_TIMEOUT_MINUTES": int(_env("IDLE_TIMEOUT_MINUTES", "30")),
+        "SESSION_MAX_HOURS": int(_env("SESSION_MAX_HOURS", "12")),
         "SUPPRESSION_THRESHOLD": int(_env("SUPPRESSION_THRESHOLD", "5")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -84,4 +96,22 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "TESTING": env == "testing",
     }
     config.update(overrides)
+    _check_rate_limit_storage(config)
     return config
+
+
+def _check_rate_limit_storage(config: dict) -> None:
+    """Production counts rate limits in one shared store: with ``memory://`` each worker
+    process would count on its own and let several times the limit through."""
+    if (
+        config["ENV_NAME"] == "production"
+        and config["RATELIMIT_STORAGE_URI"].startswith("memory://")
+        and not config["RATELIMIT_SINGLE_WORKER"]
+    ):
+        raise ConfigurationError(
+            "SURVEY_APP_RATELIMIT_STORAGE_URI is memory://, so each worker process would count "
+            "rate limits on its own and let several times the limit through. Unset it to use "
+            "Redis at SURVEY_APP_REDIS_URL (default redis://127.0.0.1:6379/0), or, only when "
+            "exactly one worker process runs (gunicorn -w 1), set "
+            "SURVEY_APP_RATELIMIT_SINGLE_WORKER=1."
+        )

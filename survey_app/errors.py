@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import math
+
 from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -53,6 +56,19 @@ def register_error_handlers(app: Flask) -> None:
                 "Gå tilbage, genindlæs siden, og prøv igen."
             ),
         )
+
+    @app.errorhandler(RateLimitExceeded)
+    def rate_limited(error: RateLimitExceeded):
+        from .rate_limits import seconds_until_retry
+
+        seconds = seconds_until_retry()
+        page = render_template(
+            "error.html",
+            title=MESSAGES[429][0],
+            message=error.description,
+            detail=_("Vent %(minutes)s minut(ter), og prøv igen.", minutes=math.ceil(seconds / 60)),
+        )
+        return page, 429, {"Retry-After": str(seconds)}
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

@@ -58,6 +58,10 @@ def inert(cell: str) -> str:
     return "'" + cell if cell.startswith(SPREADSHEET_TRIGGERS) else cell
 
 
+def _csv_cell(cell):
+    return inert(cell) if isinstance(cell, str) else cell
+
+
 def answer_rows_query(filters: ExportFilter):
     """The answer rows a filter selects, with their response, version, wave and municipality,
     in export order (questionnaire, version, time, response, item)."""
@@ -139,14 +143,14 @@ def export_rows(session: Session, filters: ExportFilter) -> Iterator[list[str]]:
         answered_at = answered_at_text(submitted_at, anonymous)
         yield [
             response_id,
-            inert(respondent_key or ""),
+            respondent_key or "",
             questionnaire,
             str(version),
-            inert(wave or ""),
-            inert(municipality),
+            wave or "",
+            municipality,
             item_key,
             "" if value is None else str(value),
-            inert(label),
+            label,
             missing or "",
             answered_at,
         ]
@@ -156,13 +160,16 @@ def csv_chunks(
     rows: Iterable[list], header: list[str] = EXPORT_COLUMNS, rows_per_chunk: int = 500
 ) -> Iterator[str]:
     """CSV text (header first) in chunks, for streaming to a file or an HTTP response.
-    An empty cell stands for None."""
+
+    Every CSV the app writes comes from here: an empty cell stands for None, and a text cell
+    that a spreadsheet would run as a formula is made inert (see ``inert``).
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
     pending = 1
     for row in rows:
-        writer.writerow(["" if cell is None else cell for cell in row])
+        writer.writerow(["" if cell is None else _csv_cell(cell) for cell in row])
         pending += 1
         if pending >= rows_per_chunk:
             yield buffer.getvalue()

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
+from .export import SPREADSHEET_TRIGGERS
 from .models import Invitation, Municipality, QuestionnaireVersion, Wave
 
 TOKEN_BYTES = 24  # 192 random bits
@@ -23,8 +24,12 @@ def hash_token(token: str) -> str:
 
 
 def new_token() -> str:
-    """A fresh URL-safe token with 192 random bits."""
-    return secrets.token_urlsafe(TOKEN_BYTES)
+    """A fresh URL-safe token with 192 random bits that never starts like a spreadsheet
+    formula, so the ``token,url`` CSV holds it exactly as it is."""
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    while token.startswith(SPREADSHEET_TRIGGERS):
+        token = secrets.token_urlsafe(TOKEN_BYTES)
+    return token
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from enum import Enum
 
@@ -10,6 +11,10 @@ from sqlmodel import Session, select
 from .models import QuestionnaireVersion, Wave, utcnow
 from .reference_data import HISTORIC_WAVES
 from .registry import find_version
+
+# Lowercase letters, digits and hyphens, starting with a letter or digit: safe in URLs, file names
+# and spreadsheets (never a formula).
+WAVE_KEY_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,59}")
 
 
 class WaveError(ValueError):
@@ -45,6 +50,15 @@ def wave_state(wave: Wave, now: datetime | None = None) -> WaveState:
     return WaveState.OPEN
 
 
+def check_wave_key(wave_key: str) -> None:
+    """Raise WaveError (in Danish) unless ``wave_key`` follows the wave key pattern."""
+    if not WAVE_KEY_PATTERN.fullmatch(wave_key):
+        raise WaveError(
+            f"Bølgenøglen '{wave_key}' kan ikke bruges: brug højst 60 små bogstaver (a-z), "
+            "tal og bindestreger, og begynd med et bogstav eller et tal, f.eks. jan-2019."
+        )
+
+
 def find_wave(session: Session, questionnaire: str, wave_key: str) -> Wave | None:
     """The wave ``wave_key`` of any version of ``questionnaire``, or None."""
     query = (
@@ -72,8 +86,7 @@ def create_wave(
         raise WaveError(
             f"questionnaire '{questionnaire}'{which} is not loaded (run load-questionnaires)"
         )
-    if not wave_key or not wave_key.replace("-", "").replace("_", "").isalnum():
-        raise WaveError(f"wave key '{wave_key}' must be letters, digits, - and _ only")
+    check_wave_key(wave_key)
     if not title.strip():
         raise WaveError("title must not be empty")
     opens_at, closes_at = as_utc(opens_at), as_utc(closes_at)

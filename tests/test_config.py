@@ -90,15 +90,3 @@ def test_rate_limits_see_the_client_behind_the_configured_proxies(
     # ignored (anyone could forge it) and all requests come from the same address.
     assert seen == statuses
     app.extensions["db_engine"].dispose()
-
-
-def test_production_warns_when_rate_limits_are_counted_per_worker(tmp_path, caplog):
-    app = create_app(
-        {
-            "ENV_NAME": "production",
-            "SECRET_KEY": "s" * 64,
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'z.sqlite3'}",
-        }
-    )
-    assert "SURVEY_APP_RATELIMIT_STORAGE_URI is memory://" in caplog.text
-    app.extensions["db_engine"].dispose()

@@ -347,7 +347,7 @@ def assert_generic_page(response, status: int, title: str):
 def test_errors_show_a_generic_danish_page(database_url, tmp_path, env):
     overrides = {"ENV_NAME": env}
     if env == "production":
-        overrides.update(SESSION_COOKIE_SECURE=True, TESTING=False)
+        overrides.update(SESSION_COOKIE_SECURE=True, TESTING=False, RATELIMIT_SINGLE_WORKER=True)
     app = failing_app(database_url, tmp_path, **overrides)
     try:
         client = app.test_client()

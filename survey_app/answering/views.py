@@ -5,10 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlmodel import Session
+from werkzeug.exceptions import NotFound
 
 from ..db import get_session
 from ..errors import error_page
-from ..extensions import limiter
+from ..extensions import csrf
+from ..rate_limits import limit_unknown_links
 from ..waves import WaveState, wave_state
 from .responses import (
     AlreadyUsed,
@@ -24,10 +26,6 @@ from .responses import (
 )
 
 bp = Blueprint("answering", __name__)
-
-
-def _token_guess_limit() -> str:
-    return current_app.config["TOKEN_GUESS_LIMIT"]
 
 
 def load_context(session: Session, token: str) -> AnsweringContext:
@@ -67,11 +65,12 @@ def _refusal_for_wave(ctx: AnsweringContext):
 
 
 @bp.route("/s/<token>", methods=["GET", "POST"])
-@limiter.limit(
-    _token_guess_limit, deduct_when=lambda response: response.status_code == 404, scope="tokens"
-)
+@csrf.exempt  # checked below, after the rate limit, so a guess with a stale form is counted
+@limit_unknown_links
 def answer(token: str):
     """Show, save part-way or submit the questionnaire behind a personal link."""
+    if request.method == "POST":
+        csrf.protect()
     session = get_session()
     ctx = load_context(session, token)
     if is_used(session, ctx):
@@ -114,9 +113,13 @@ def answer(token: str):
 
 
 def form_after_expired_session(token: str):
-    """The form again with the posted answers kept, after the session or its token expired."""
+    """The form again with the posted answers kept, after the session or its token expired;
+    the 404 page for an unknown link (an error handler cannot abort)."""
     session = get_session()
-    ctx = load_context(session, token)
+    try:
+        ctx = load_context(session, token)
+    except NotFound:
+        return error_page(404)
     if is_used(session, ctx):
         return _received(ctx, 409)
     refusal = _refusal_for_wave(ctx)

@@ -21,9 +21,15 @@ def idle_timeout() -> timedelta:
     return timedelta(minutes=current_app.config["IDLE_TIMEOUT_MINUTES"])
 
 
+def max_session_age() -> timedelta:
+    """How long a sign-in may last at most, however active, before it ends."""
+    return timedelta(hours=current_app.config["SESSION_MAX_HOURS"])
+
+
 @login_manager.user_loader
-def _load_user(key: str):
-    return load_signed_in(get_session(), key, idle_timeout())
+def signed_in_user(key: str):
+    """The user behind a sign-in key, within the idle timeout and the absolute lifetime."""
+    return load_signed_in(get_session(), key, idle_timeout(), max_session_age())
 
 
 def init_app(app: Flask) -> None:

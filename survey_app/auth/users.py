@@ -106,13 +106,16 @@ def end_login_session(session: Session, key: str) -> None:
         session.add(login)
 
 
-def load_signed_in(session: Session, key: str, idle_timeout: timedelta) -> SignedInUser | None:
-    """The user behind a sign-in key, if the session is neither ended nor idle too long."""
+def load_signed_in(
+    session: Session, key: str, idle_timeout: timedelta, max_age: timedelta
+) -> SignedInUser | None:
+    """The user behind a sign-in key, if the session is not ended, not idle longer than
+    ``idle_timeout`` and not older than ``max_age`` (an over-age session is ended)."""
     login = session.get(LoginSession, _hash_key(key))
     if login is None or login.ended_at is not None:
         return None
     now = utcnow()
-    if now - as_utc(login.last_seen_at) > idle_timeout:
+    if now - as_utc(login.last_seen_at) > idle_timeout or now - as_utc(login.created_at) > max_age:
         login.ended_at = now
         session.add(login)
         session.commit()

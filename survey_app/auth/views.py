@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..audit import record
 from ..db import get_session
-from ..extensions import limiter
-from . import idle_timeout
-from .users import check_password, end_login_session, load_signed_in, start_login_session
+from ..rate_limits import limit_failed_sign_ins
+from . import signed_in_user
+from .users import check_password, end_login_session, start_login_session
 
 bp = Blueprint("auth", __name__)
 
@@ -25,17 +25,8 @@ def _safe_next(target: str | None) -> str:
     return url_for("dashboards.fieldwork")
 
 
-def _login_limit() -> str:
-    return current_app.config["LOGIN_FAILURE_LIMIT"]
-
-
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(
-    _login_limit,
-    methods=["POST"],
-    deduct_when=lambda response: response.status_code == 401,
-    scope="login",
-)
+@limit_failed_sign_ins
 def login():
     """The sign-in form; failures are logged and, when repeated, slowed down (429)."""
     if request.method == "GET":
@@ -61,7 +52,7 @@ def login():
     key = start_login_session(db, user)
     record(db, "sign_in", actor=user.email, user_id=user.id)
     db.commit()
-    login_user(load_signed_in(db, key, idle_timeout()))
+    login_user(signed_in_user(key))
     return redirect(_safe_next(request.form.get("next")))
 
 

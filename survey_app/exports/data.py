@@ -10,10 +10,11 @@ import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from sqlalchemy import distinct, func
 from sqlmodel import Session
 
 from ..export import EXPORT_COLUMNS, ExportFilter, answer_rows_query, answered_at_text
-from ..models import QuestionnaireVersion
+from ..models import Answer, Municipality, QuestionnaireVersion
 from ..questionnaire_schema import Questionnaire
 
 MISSING_CODES = {"ved_ikke": 98, "ubesvaret": 99}
@@ -93,3 +94,16 @@ def wide_records(session: Session, selection: Selection) -> Iterator[WideRecord]
             answered_at=answered_at_text(submitted_at, version.anonymous),
             codes=codes,
         )
+
+
+def small_municipalities(session: Session, filters: ExportFilter, threshold: int) -> list[str]:
+    """The municipalities whose anonymous responses in the export ``filters`` select number
+    fewer than ``threshold`` (but at least one), by name."""
+    query = (
+        answer_rows_query(filters)
+        .with_only_columns(Municipality.name, func.count(distinct(Answer.response_id)))
+        .where(QuestionnaireVersion.anonymous.is_(True))
+        .group_by(Municipality.name)
+        .order_by(Municipality.name)
+    )
+    return [name for name, responses in session.execute(query) if responses < threshold]

@@ -3,8 +3,9 @@
 All take a questionnaire definition and ``WideRecord``s and write the same columns: the id
 columns, then one column per item (in questionnaire order) holding the numeric code, with 98 for
 "Ved ikke" and 99 for skipped ("ubesvaret"); an empty cell means the response has no answer row
-for the item. Text cells that a spreadsheet would run as a formula are made inert in CSV and
-Excel (SPSS does not run formulas, so the .sav keeps the text as it is).
+for the item. Text cells that a spreadsheet would run as a formula are made inert in CSV (by the
+one CSV writer, ``csv_chunks``) and Excel (SPSS does not run formulas, so the .sav keeps the text
+as it is).
 """
 
 from __future__ import annotations
@@ -33,9 +34,8 @@ def wide_header(definition: Questionnaire) -> list[str]:
 
 
 def wide_row(definition: Questionnaire, record: WideRecord) -> list[str | int | None]:
-    """One response as a wide row, text cells made inert for spreadsheets."""
-    ids = [inert(v) if isinstance(v, str) else v for v in record.id_values()]
-    return [*ids, *(record.codes.get(item.key) for item in definition.items)]
+    """One response as a wide row: the id values, then the code per item."""
+    return [*record.id_values(), *(record.codes.get(item.key) for item in definition.items)]
 
 
 def wide_csv_chunks(
@@ -48,8 +48,7 @@ def wide_csv_chunks(
 
 def codebook_csv_chunks(definition: Questionnaire) -> Iterator[str]:
     """The codebook as CSV text (header first) in chunks."""
-    rows = ([inert(cell) for cell in row] for row in codebook_rows(definition))
-    return csv_chunks(rows, CODEBOOK_COLUMNS)
+    return csv_chunks(codebook_rows(definition), CODEBOOK_COLUMNS)
 
 
 def _sheet_cell(cell: str) -> str | int:
@@ -66,7 +65,8 @@ def write_xlsx(target: Path, definition: Questionnaire, records: Iterable[WideRe
     answers.freeze_panes = "A2"
     answers.append(wide_header(definition))
     for record in records:
-        answers.append(wide_row(definition, record))
+        row = wide_row(definition, record)
+        answers.append([inert(cell) if isinstance(cell, str) else cell for cell in row])
     codebook = workbook.create_sheet(CODEBOOK_SHEET)
     codebook.freeze_panes = "A2"
     codebook.append(CODEBOOK_COLUMNS)

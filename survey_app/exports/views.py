@@ -3,7 +3,9 @@
 Formats: ``csv`` (the long CSV, the foundation's contract, all versions), ``wide.csv``, ``xlsx``,
 ``sav`` and ``codebook.csv`` (one questionnaire version: ``version=N``, else the version of the
 requested wave, else the newest). Who may export what is decided in ``access`` alone; every
-export is logged and committed before the first byte is sent.
+export is logged and committed before the first byte is sent. A coordinator's export of an
+anonymous questionnaire is refused (403, logged) when any municipality in it has fewer
+respondents than ``SUPPRESSION_THRESHOLD``.
 """
 
 from __future__ import annotations
@@ -15,22 +17,24 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Blueprint, abort, request, send_file
+from flask import Blueprint, abort, current_app, request, send_file
 from flask_login import current_user
 from sqlmodel import Session, select
 
 from ..access import (
     EXPORT_ROLES,
+    may_export_small_groups,
     requested_municipality,
     roles_required,
 )
 from ..audit import record_staff_action
 from ..db import get_session
 from ..downloads import csv_download
+from ..errors import error_page
 from ..export import ExportFilter, csv_chunks, export_rows
 from ..models import Municipality, QuestionnaireVersion, Wave
 from ..registry import definition_of, find_version
-from .data import Selection, wide_records
+from .data import Selection, small_municipalities, wide_records
 from .formats import codebook_csv_chunks, wide_csv_chunks, write_sav, write_xlsx
 
 bp = Blueprint("exports", __name__, url_prefix="/export")
@@ -60,6 +64,9 @@ def download(name: str):
     """Download an export of one questionnaire in the format named by the URL's suffix."""
     session = get_session()
     wanted = _checked_request(session, name)
+    refusal = _small_group_refusal(session, wanted)
+    if refusal is not None:
+        return refusal
     place = wanted.municipality
     record_staff_action(session, "export", municipality=place.name if place else None)
     session.commit()
@@ -112,16 +119,44 @@ def _version_of_wave(
 
 def _long_csv(session: Session, wanted: ExportRequest) -> Iterator[str]:
     """The foundation's long CSV; a coordinator gets only their own municipalities."""
-    filters = ExportFilter(
+    return csv_chunks(export_rows(session, _export_filter(wanted)))
+
+
+def _export_filter(wanted: ExportRequest) -> ExportFilter:
+    """The answer rows a request exports: the long CSV all versions unless one is asked for,
+    the other formats one version; a coordinator only their own municipalities."""
+    one_version = wanted.fmt != "csv" or wanted.version_asked
+    return ExportFilter(
         wanted.questionnaire,
         wanted.wave,
         wanted.municipality.name if wanted.municipality else None,
-        version=wanted.version.version if wanted.version_asked else None,
+        version=wanted.version.version if one_version else None,
         municipality_ids=None
         if current_user.sees_all_municipalities
         else frozenset(current_user.municipality_ids),
     )
-    return csv_chunks(export_rows(session, filters))
+
+
+def _small_group_refusal(session: Session, wanted: ExportRequest):
+    """The 403 page (logged) when someone without a data agreement asks for anonymous answers
+    of a municipality with fewer respondents than the suppression threshold; else None.
+    The codebook holds no answers and is never refused."""
+    if wanted.fmt == "codebook.csv" or may_export_small_groups(current_user):
+        return None
+    threshold = current_app.config["SUPPRESSION_THRESHOLD"]
+    small = small_municipalities(session, _export_filter(wanted), threshold)
+    if not small:
+        return None
+    names = ", ".join(small)
+    record_staff_action(session, "export", municipality=names[:60], outcome="denied_small_group")
+    session.commit()
+    return error_page(
+        403,
+        f"Eksporten er afvist, fordi {names} har færre end {threshold} besvarelser i udtrækket: "
+        "svar på rækkeniveau fra så få kan pege på den enkelte. Eksportér en kommune med mindst "
+        f"{threshold} besvarelser ad gangen (…?municipality=NAVN), brug dashboardets tal, eller "
+        "bed en evaluator om udtrækket.",
+    )
 
 
 def _selection(wanted: ExportRequest) -> Selection:
