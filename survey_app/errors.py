@@ -8,6 +8,8 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from .params import BadParameter
+
 MESSAGES = {
     400: (
         _l("Forespørgslen kunne ikke behandles"),
@@ -56,7 +58,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
-        return error_page(error.code or 500)
+        detail = error.description if isinstance(error, BadParameter) else None
+        return error_page(error.code or 500, detail)
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
