@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from flask import Blueprint, render_template, request
 from sqlalchemy import func, select
@@ -11,10 +11,11 @@ from .access import AUDIT_ROLES, roles_required
 from .audit import record_staff_action
 from .db import get_session
 from .models import AuditEvent
-from .waves import WaveError, parse_iso
+from .params import BadParameter, date_param, int_param, text_param
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PAGE_SIZE = 50
+MAX_PAGE = 1_000_000
 
 
 @bp.route("/audit")
@@ -22,7 +23,7 @@ PAGE_SIZE = 50
 def audit_log():
     """Browse and filter the audit log, newest first, 50 events a page."""
     session = get_session()
-    filters = {k: request.args.get(k, "").strip() for k in ("actor", "action", "municipality")}
+    filters = {k: text_param(request.args, k) for k in ("actor", "action", "municipality")}
     query = select(AuditEvent)
     if filters["actor"]:
         query = query.where(AuditEvent.actor.contains(filters["actor"].lower()))
@@ -32,17 +33,17 @@ def audit_log():
         query = query.where(AuditEvent.municipality == filters["municipality"])
     errors = []
     for name, compare in (("from", AuditEvent.at.__ge__), ("to", AuditEvent.at.__lt__)):
-        value = request.args.get(name, "").strip()
-        filters[name] = value
-        if value:
-            try:
-                moment = parse_iso(value, name)
-            except WaveError:
-                errors.append(f"„{value}“ er ikke en dato (brug ÅÅÅÅ-MM-DD).")
-                continue
+        filters[name] = request.args.get(name, "").strip()
+        try:
+            day = date_param(request.args, name)
+        except BadParameter as exc:
+            errors.append(exc.description)  # shown above the filter form, which keeps the value
+            continue
+        if day:
+            moment = datetime.combine(day, time(), UTC)
             query = query.where(compare(moment + timedelta(days=1) if name == "to" else moment))
     total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    page = max(1, request.args.get("page", 1, type=int))
+    page = int_param(request.args, "page", maximum=MAX_PAGE, default=1)
     events = session.execute(
         query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
         .offset((page - 1) * PAGE_SIZE)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from .models import AuditEvent
+from .params import escape_control_characters
 
 
 def record(
@@ -17,12 +18,16 @@ def record(
     municipality: str | None = None,
     outcome: str = "ok",
 ) -> AuditEvent:
-    """Add one audit event to the session (committed with the request's work, or alone)."""
+    """Add one audit event to the session (committed with the request's work, or alone).
+
+    Control characters in the actor and target (which may come from a crafted request) are
+    stored escaped, so the event is always written.
+    """
     event = AuditEvent(
         user_id=user_id,
-        actor=actor[:254],
+        actor=escape_control_characters(actor)[:254],
         action=action,
-        target=target[:300],
+        target=escape_control_characters(target)[:300],
         municipality=municipality,
         outcome=outcome,
     )

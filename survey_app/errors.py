@@ -11,6 +11,8 @@ from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from .params import BadParameter
+
 MESSAGES = {
     400: (
         _l("Forespørgslen kunne ikke behandles"),
@@ -72,7 +74,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
-        return error_page(error.code or 500)
+        detail = error.description if isinstance(error, BadParameter) else None
+        return error_page(error.code or 500, detail)
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from ..audit import record
 from ..db import get_session
+from ..params import text_param
 from ..rate_limits import limit_failed_sign_ins
 from . import signed_in_user
 from .users import check_password, end_login_session, start_login_session
@@ -34,10 +35,10 @@ def login():
             return redirect(_safe_next(request.args.get("next")))
         return render_template("auth/login.html", next=request.args.get("next", ""))
     db = get_session()
-    email = request.form.get("email", "")
+    email = text_param(request.form, "email", max_length=254)
     user = check_password(db, email, request.form.get("password", ""))
     if user is None:
-        record(db, "sign_in", actor=email.strip()[:254] or "(tom)", outcome="failed")
+        record(db, "sign_in", actor=email or "(tom)", outcome="failed")
         db.commit()
         return (
             render_template(

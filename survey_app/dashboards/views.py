@@ -20,6 +20,7 @@ from ..db import get_session
 from ..downloads import csv_download
 from ..export import csv_chunks
 from ..invitations import InvitationError, create_invitations
+from ..params import int_param, path_values_checked, text_param
 from ..waves import find_wave
 from .comparison import build_sections
 from .counts import (
@@ -66,9 +67,9 @@ def fieldwork():
 def create_invitation_links():
     """Create invitation links for a wave and municipality and download them as CSV."""
     session = get_session()
-    questionnaire, wave_key = request.form.get("wave", "/").partition("/")[::2]
+    questionnaire, wave_key = text_param(request.form, "wave").partition("/")[::2]
     municipality = requested_municipality(
-        session, current_user, request.form.get("municipality"), "create_invitations"
+        session, current_user, text_param(request.form, "municipality"), "create_invitations"
     )
     if municipality is None:
         abort(400)
@@ -77,12 +78,12 @@ def create_invitation_links():
     wave = find_wave(session, questionnaire, wave_key)
     if wave is None:
         abort(400)
+    count = int_param(request.form, "count", required=True)
     try:
-        count = int(request.form.get("count", ""))
         issued = create_invitations(
             session, wave, municipality, count, current_app.config["BASE_URL"]
         )
-    except (ValueError, InvitationError):
+    except InvitationError:
         abort(400)
     record_staff_action(
         session,
@@ -121,6 +122,7 @@ def compare_index():
 
 @bp.route("/compare/<questionnaire>/<wave_a>/<wave_b>")
 @roles_required(*DASHBOARD_ROLES)
+@path_values_checked
 def compare(questionnaire: str, wave_a: str, wave_b: str):
     """Wave A against wave B per item: bars, n, statistics and a plain reading."""
     session = get_session()
@@ -157,6 +159,7 @@ def progression_index():
 
 @bp.route("/progression/<questionnaire>")
 @roles_required(*DASHBOARD_ROLES)
+@path_values_checked
 def progression(questionnaire: str):
     """Domain scores over occasions per municipality; no individual citizen is shown."""
     session = get_session()
@@ -176,6 +179,7 @@ def progression(questionnaire: str):
 
 @bp.route("/compare/<questionnaire>/<wave_a>/<wave_b>/counts.csv")
 @roles_required(*DASHBOARD_ROLES)
+@path_values_checked
 def compare_counts_csv(questionnaire: str, wave_a: str, wave_b: str):
     """The comparison's answer counts as CSV, with small groups and cells left out."""
     session = get_session()

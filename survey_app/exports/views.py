@@ -33,6 +33,7 @@ from ..downloads import csv_download
 from ..errors import error_page
 from ..export import ExportFilter, csv_chunks, export_rows
 from ..models import Municipality, QuestionnaireVersion, Wave
+from ..params import int_param, path_values_checked, text_param
 from ..registry import definition_of, find_version
 from .data import Selection, small_municipalities, wide_records
 from .formats import codebook_csv_chunks, wide_csv_chunks, write_sav, write_xlsx
@@ -60,6 +61,7 @@ class ExportRequest:
 
 @bp.route("/<name>")
 @roles_required(*EXPORT_ROLES)
+@path_values_checked
 def download(name: str):
     """Download an export of one questionnaire in the format named by the URL's suffix."""
     session = get_session()
@@ -88,20 +90,18 @@ def _checked_request(session: Session, name: str) -> ExportRequest:
     if fmt not in FORMATS or find_version(session, questionnaire) is None:
         abort(404)
     municipality = requested_municipality(
-        session, current_user, request.args.get("municipality"), "export"
+        session, current_user, text_param(request.args, "municipality", status=404), "export"
     )
-    asked = request.args.get("version")
-    if asked is not None and not asked.isdigit():
-        abort(404)
-    version_number = int(asked) if asked else None
-    wave = request.args.get("wave") or None
+    version_number = int_param(request.args, "version", status=404)
+    wave = text_param(request.args, "wave", status=404) or None
     if wave:
         version = _version_of_wave(session, questionnaire, wave, version_number)
     else:
         version = find_version(session, questionnaire, version_number)
     if version is None:
         abort(404)
-    return ExportRequest(questionnaire, fmt, version, asked is not None, wave, municipality)
+    asked = version_number is not None
+    return ExportRequest(questionnaire, fmt, version, asked, wave, municipality)
 
 
 def _version_of_wave(

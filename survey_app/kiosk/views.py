@@ -25,6 +25,7 @@ from ..audit import record, record_staff_action
 from ..auth.users import end_login_session
 from ..db import get_session
 from ..models import Citizen, KioskSession, Municipality, QuestionnaireVersion, Response
+from ..params import int_param, path_values_checked, text_param
 from .citizens import CitizenError, find_visible_citizen, register_citizen, visible_citizens
 from .progress import own_progress
 from .sessions import (
@@ -114,7 +115,7 @@ def _idle_limit() -> timedelta:
 def index():
     """Pick or register a citizen and hand the tablet over."""
     db = get_session()
-    search = request.args.get("q", "")
+    search = text_param(request.args, "q", max_length=80)
     citizens = visible_citizens(db, current_user, search)
     _audit("view_citizen_list", request.full_path.rstrip("?"))
     db.commit()
@@ -168,6 +169,7 @@ def _citizen_or_404(pseudonym: str) -> Citizen:
 
 @bp.route("/citizens/<pseudonym>")
 @roles_required(*KIOSK_ROLES)
+@path_values_checked
 def citizen_page(pseudonym: str):
     """A citizen's occasions, paused sessions and the way to start a new one."""
     db = get_session()
@@ -196,6 +198,7 @@ def citizen_page(pseudonym: str):
 
 @bp.route("/citizens/<pseudonym>/progression/<questionnaire>")
 @roles_required(*KIOSK_ROLES)
+@path_values_checked
 def citizen_progression(pseudonym: str, questionnaire: str):
     """The citizen's own progression, as shown on the tablet (a logged view of their answers)."""
     db = get_session()
@@ -215,7 +218,7 @@ def citizen_progression(pseudonym: str, questionnaire: str):
 def start():
     """Start a tablet session for a citizen and lock this browser to it."""
     db = get_session()
-    citizen = _citizen_or_404(request.form.get("pseudonym", ""))
+    citizen = _citizen_or_404(text_param(request.form, "pseudonym", max_length=80))
     version = next(
         (v for v in citizen_questionnaires(db) if v.key == request.form.get("questionnaire")),
         None,
@@ -247,6 +250,7 @@ def start():
 
 @bp.route("/sessions/<kiosk_id>/resume", methods=["POST"])
 @roles_required(*KIOSK_ROLES)
+@path_values_checked
 def resume(kiosk_id: str):
     """Resume a paused session of a citizen the user may see."""
     db = get_session()
@@ -288,12 +292,9 @@ def _items_on_screen(kiosk, definition, position: int):
 def _posted_position(kiosk, definition) -> int:
     """The screen the citizen answered, as the form says: a resend of the same screen then
     moves on from that screen again instead of skipping the next question."""
-    try:
-        position = int(request.form.get("position", ""))
-    except ValueError:
-        abort(400)
-    if not 0 <= position <= len(definition.items):
-        abort(400)
+    position = int_param(
+        request.form, "position", minimum=0, maximum=len(definition.items), required=True
+    )
     return position if kiosk.one_per_screen else 0
 
 

@@ -1,0 +1,308 @@
+"""Every route, every role, hostile input: never a 5xx, never an error in the log.
+
+The routes come from ``app.url_map``, so a new route is fuzzed without touching this file. Each
+request fills the route's values, query and form with a mix of real values (so the views get
+past their first lookup) and hostile ones: NUL bytes, numbers beyond what the database holds,
+Unicode digits, 10,000-character strings, percent-encoded junk, empty values, wrong methods and
+bodies of 2 MB. It is sent as an anonymous visitor, as each staff role and from a tablet locked
+to a citizen's session; some POSTs carry a valid CSRF token so the views' own checks are reached.
+
+Hypothesis runs derandomized, so CI sends the same requests every time.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import survey_app
+from survey_app.answering.responses import field_name
+from survey_app.auth import idle_timeout
+from survey_app.auth.users import load_signed_in
+from survey_app.cli import main
+from survey_app.db import get_session
+from survey_app.registry import definition_of, find_version
+from tests.conftest import (
+    PASSWORD,
+    csrf_token_from,
+    invite,
+    make_test_app,
+    open_wave,
+    signed_in_client,
+)
+from tests.test_access_matrix import RULES_APP
+
+EXAMPLES_PER_ROUTE = 80
+STAFF_ROLES = ("admin", "evaluator", "coordinator", "caseworker")
+ROLES = ("anonymous", *STAFF_ROLES, "tablet")
+OWN = "Aalborg"
+Q = "ledighedsydelse"
+CITIZEN = "sag-fuzz"
+PIN = "2468"
+METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH")
+ROUTE_VALUE = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
+TWO_MB = b"x" * (2 * 1024 * 1024)
+
+# Values that broke or could break a view: a NUL byte (PostgreSQL refuses it in text), numbers
+# past a PostgreSQL integer, digits that are not ASCII ("²" passes str.isdigit), dates at the
+# edge of the calendar, percent-encoded junk and very long text.
+HOSTILE = (
+    "\x00",
+    "a\x00b@x.dk",
+    "\x01\x1f\x7f",
+    "",
+    " ",
+    "0",
+    "-1",
+    "2147483647",
+    "2147483648",
+    "99999999999999999999",
+    "1e309",
+    "²",
+    "٣",
+    "١٢٣٤",
+    "9999-12-31",
+    "0001-01-01",
+    "2020-02-30",
+    "%00",
+    "%ZZ",
+    "%C0%AF",
+    "../../etc/passwd",
+    "\r\nSet-Cookie: x=1",
+    "//evil.example/",
+    "<script>alert(1)</script>",
+    "x" * 10_000,
+    "ø" * 5_000,
+)
+# The query and form names the app reads: those its code asks for by name and those its
+# templates' forms send (the fixture adds the answer fields of real questions).
+READS = re.compile(
+    r'(?:request\.(?:args|form)\.get(?:list)?\(|_param\(\s*request\.(?:args|form),\s*)"([^"]+)"'
+)
+FORM_FIELD = re.compile(r'<(?:input|select|textarea|button)[^>]*\bname="([^"{]+)"')
+# Raw query strings and path segments sent exactly as written (not percent-encoded again).
+RAW_JUNK = ("%00", "%ZZ", "%C0%AF", "%ff%fe%00", "a=%00&a=1&a", "=&&=", "%E2%80%AE", "..%2F..")
+
+text = st.text(st.characters(exclude_categories=("Cs",)), max_size=30)
+listed = st.sampled_from(HOSTILE)
+hostile = st.one_of(listed, listed, listed, text)  # mostly the listed values
+
+
+@dataclass
+class Fuzzed:
+    """The app under fuzzing, each role's session cookie and CSRF token, and real values."""
+
+    app: object
+    cookies: dict  # role -> session cookie
+    csrf: dict  # role -> a CSRF token valid with that cookie
+    real: dict  # route, query or form value name -> real values
+    errors: list  # ERROR records logged while fuzzing
+
+
+class ErrorRecords(logging.Handler):
+    """Keeps every record of level ERROR or worse."""
+
+    def __init__(self, records: list):
+        super().__init__(logging.ERROR)
+        self.records = records
+
+    def emit(self, record):
+        self.records.append(record)
+
+
+def places_of(role: str) -> tuple[str, ...]:
+    return () if role in ("admin", "evaluator") else (OWN,)
+
+
+def session_cookie(client) -> str:
+    return client.get_cookie("session").value
+
+
+def cookie_and_csrf(client) -> tuple[str, str]:
+    """The client's session cookie and a CSRF token from a page with a form."""
+    page = client.get("/login", follow_redirects=True)  # signed in: the dashboard
+    return session_cookie(client), csrf_token_from(page.text)
+
+
+def answer_fields(app) -> list[str]:
+    """The form fields of the first two questions of each questionnaire used here."""
+    with app.app_context():
+        session = get_session()
+        definitions = [definition_of(find_version(session, key)) for key in ("en-plan", Q)]
+    return [field_name(item.key) for q in definitions for item in q.items[:2]]
+
+
+@pytest.fixture(scope="module")
+def fuzzed(database_url, tmp_path_factory):
+    """An app with demo data, a citizen and a running tablet session; rate limits off."""
+    app = make_test_app(database_url, tmp_path_factory.mktemp("fuzz"), RATELIMIT_ENABLED=False)
+    assert app.test_cli_runner().invoke(main, ["demo-data", "--seed", "1"]).exit_code == 0
+    open_wave(app)
+    clients = {"anonymous": app.test_client()}
+    for role in STAFF_ROLES:
+        clients[role] = signed_in_client(app, role, places_of(role))
+    clients["tablet"] = signed_in_client(app, "caseworker", (OWN,), "tablet@example.dk")
+    cookies, csrf = {}, {}
+    for role, client in clients.items():
+        cookies[role], csrf[role] = cookie_and_csrf(client)
+    tablet = clients["tablet"]
+    registered = tablet.post(
+        "/kiosk/citizens",
+        data={"pseudonym": CITIZEN, "municipality": OWN, "csrf_token": csrf["tablet"]},
+    )
+    assert registered.status_code == 302, registered.text
+    started = tablet.post(
+        "/kiosk/start",
+        data={"pseudonym": CITIZEN, "questionnaire": "en-plan", "pin": PIN, "pin_repeat": PIN,
+              "csrf_token": csrf["tablet"]},
+    )  # fmt: skip
+    assert started.headers["Location"].endswith("/kiosk/answer"), started.text
+    cookies["tablet"] = session_cookie(tablet)
+    occasion = re.search(r'name="occasion" value="([^"]+)"', tablet.get("/kiosk/answer").text)
+    real = {
+        "token": invite(app, municipality=OWN),
+        "questionnaire": ["ledighedsydelse", "en-plan"],
+        "wave_a": ["jan-2019"],
+        "wave_b": ["sommer-2020"],
+        "wave": ["jan-2019", "ledighedsydelse/test-open"],
+        "pseudonym": [CITIZEN],
+        "name": ["ledighedsydelse.csv", "ledighedsydelse.wide.csv", "en-plan.codebook.csv"],
+        "filename": ["style.css"],
+        "municipality": [OWN, "Thisted"],
+        "version": ["1"],
+        "occasion": [occasion.group(1)],
+        "pin": [PIN],
+        "position": ["0", "1"],
+        "move": ["next", "back", "pause"],
+        "action": ["save", "submit"],
+        "count": ["1"],
+        "page": ["1", "2"],
+        "from": ["2019-01-01"],
+        "email": ["admin-alle@example.dk"],
+        "password": [PASSWORD],
+        "answer_fields": answer_fields(app),
+    }
+    errors: list = []
+    handler = ErrorRecords(errors)
+    logging.getLogger().addHandler(handler)
+    yield Fuzzed(app, cookies, csrf, real, errors)
+    logging.getLogger().removeHandler(handler)
+    app.extensions["db_engine"].dispose()
+
+
+def signed_in_again_if_ended(fuzzed: Fuzzed, role: str) -> None:
+    """A fuzzed request may have ended the role's sign-in (POST /logout, five wrong PINs on the
+    tablet): sign in anew, so later requests are still made as that role."""
+    if role not in STAFF_ROLES:
+        return
+    client = fuzzed.app.test_client()
+    client.set_cookie("session", fuzzed.cookies[role])
+    with client.session_transaction() as cookie:
+        key = cookie.get("_user_id", "")
+    with fuzzed.app.app_context():
+        signed_in = load_signed_in(get_session(), key, idle_timeout())
+    if signed_in is None:
+        again = f"{role}-{uuid.uuid4().hex[:8]}@example.dk"
+        fresh = signed_in_client(fuzzed.app, role, places_of(role), again)
+        fuzzed.cookies[role], fuzzed.csrf[role] = cookie_and_csrf(fresh)
+
+
+def parameter_names() -> tuple[str, ...]:
+    """Every query or form name read in ``survey_app`` or sent by one of its forms."""
+    package = Path(survey_app.__file__).parent
+    names = {"x"}  # and one the app never reads
+    for path in package.rglob("*.py"):
+        names.update(READS.findall(path.read_text()))
+    for path in (package / "templates").rglob("*.html"):
+        names.update(FORM_FIELD.findall(path.read_text()))
+    return tuple(sorted(names - {"csrf_token"}))
+
+
+PARAMETER_NAMES = parameter_names()
+
+
+def routes():
+    """Every rule in the URL map with its methods."""
+    return [
+        pytest.param(rule.rule, sorted(rule.methods), id=rule.endpoint)
+        for rule in RULES_APP.url_map.iter_rules()
+    ]
+
+
+@st.composite
+def requests(draw, rule: str, methods: list[str], real: dict):
+    """One request to ``rule``: a method (sometimes a wrong one), the route values, query and
+    form, each value left out, real or the one hostile value this request carries."""
+    wrong = [m for m in METHODS if m not in methods]
+    allowed = [m for m in methods if m != "OPTIONS"]
+    method = draw(st.sampled_from(wrong if draw(st.integers(0, 4)) == 0 else allowed))
+    bad = draw(hostile)
+
+    def value(name: str, may_be_absent: bool) -> str | None:
+        choices = ["hostile", "hostile"] + ["real"] * (name in real) + ["absent"] * may_be_absent
+        choice = draw(st.sampled_from(choices))
+        if choice == "real":
+            return draw(st.sampled_from(real[name]))
+        return bad if choice == "hostile" else None
+
+    def segment(match) -> str:
+        if draw(st.integers(0, 9)) == 0:
+            return draw(st.sampled_from(RAW_JUNK))
+        return quote(value(match.group(1), may_be_absent=False), safe="")
+
+    path = ROUTE_VALUE.sub(segment, rule)
+    sent = PARAMETER_NAMES + tuple(real["answer_fields"])
+    query = urlencode([(n, v) for n in sent if (v := value(n, True)) is not None])
+    if draw(st.integers(0, 9)) == 0:
+        query += "&" + draw(st.sampled_from(RAW_JUNK))
+    form = {n: v for n in sent if (v := value(n, True)) is not None}
+    body = draw(st.sampled_from(("form", "form", "form", "none", "json", "2 MB")))
+    with_csrf = draw(st.booleans())
+    return method, path, query, body, form, with_csrf
+
+
+@pytest.mark.parametrize(("rule", "methods"), routes())
+def test_no_hostile_request_gets_a_server_error(fuzzed, rule, methods):
+    """Every route answers hostile requests from every role below 500, without 429s and
+    without an ERROR in the log."""
+
+    @settings(
+        max_examples=EXAMPLES_PER_ROUTE,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+    @given(st.sampled_from(ROLES), requests(rule, methods, fuzzed.real))
+    def fuzz(role, request):
+        method, path, query, body, form, with_csrf = request
+        fuzzed.errors.clear()
+        client = fuzzed.app.test_client()
+        client.set_cookie("session", fuzzed.cookies[role])
+        if with_csrf:
+            form["csrf_token"] = fuzzed.csrf[role]
+        send = {
+            "form": {"data": form},
+            "none": {},
+            "json": {"json": form},
+            "2 MB": {"data": TWO_MB, "content_type": "application/x-www-form-urlencoded"},
+        }
+        reply = client.open(path, method=method, query_string=query, **send[body])  # fmt: skip
+        payload = reply.get_data()
+        reply.close()
+        what = f"{role} {method} {path[:300]}?{query[:300]} body={body}"
+        assert reply.status_code < 500, what
+        assert reply.status_code != 429, what
+        assert b"Traceback" not in payload, what
+        assert fuzzed.errors == [], (what, [r.getMessage() for r in fuzzed.errors])
+        signed_in_again_if_ended(fuzzed, role)
+
+    fuzz()
