@@ -31,6 +31,11 @@ def select_locale() -> str:
 limiter = Limiter(key_func=get_remote_address)
 talisman = Talisman()
 
+# Browsers send only the origin (``https://host/``), never a path: a link's token cannot leak
+# in a Referer, while Flask-WTF's strict same-origin check of HTTPS form posts (which refuses
+# a post without a Referer) still passes. "no-referrer" made every form post over HTTPS fail.
+REFERRER_POLICY = "strict-origin"
+
 # Every page uses only files served by the app itself: no inline script, no outside request.
 CONTENT_SECURITY_POLICY = {
     "default-src": "'self'",
