@@ -37,7 +37,7 @@ START_TIMEOUT = 60.0
 CLI_TIMEOUT = 300.0
 
 NGINX_MAIN = """\
-{user}worker_processes 1;
+{user}worker_processes auto;
 daemon off;
 pid {dir}/nginx.pid;
 error_log {dir}/logs/nginx.error.log warn;
