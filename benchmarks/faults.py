@@ -53,7 +53,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from submit import CSRF_RE, ITEMS, QUESTIONNAIRE, _plain_url, recreate_database  # noqa: E402
+from submit import (  # noqa: E402
+    CSRF_RE,
+    ITEMS,
+    QUESTIONNAIRE,
+    _plain_url,
+    count_in_database,
+    recreate_database,
+)
 from submit import invite as invite_tokens  # noqa: E402
 
 from deploy.localstack import LocalStack  # noqa: E402
@@ -148,25 +155,17 @@ def kill_workers(stack: LocalStack, every: float, stop: threading.Event, rng: ra
     return kills
 
 
-def count_in_database(database_url: str, tokens: list[str]) -> tuple[int, int, set[str]]:
-    """Stored responses of the wave, used invitations, and the token hashes marked used."""
+def used_token_hashes(database_url: str) -> set[str]:
+    """The token hashes of the wave's invitations that are marked used."""
     import psycopg
 
     with psycopg.connect(_plain_url(database_url), connect_timeout=10) as conn:
-        (wave_id,) = conn.execute(
-            "SELECT w.id FROM wave w JOIN questionnaire_version q "
-            "ON q.id = w.questionnaire_version_id WHERE q.key = %s AND w.key = %s",
-            (QUESTIONNAIRE, WAVE),
-        ).fetchone()
-        (stored,) = conn.execute(
-            "SELECT count(*) FROM response WHERE wave_id = %s", (wave_id,)
-        ).fetchone()
-        used = {
-            h for (h,) in conn.execute(
-                "SELECT token_hash FROM invitation WHERE wave_id = %s AND used", (wave_id,)
-            )
-        }  # fmt: skip
-    return stored, len(used), used
+        rows = conn.execute(
+            "SELECT i.token_hash FROM invitation i JOIN wave w ON w.id = i.wave_id "
+            "WHERE w.key = %s AND i.used",
+            (WAVE,),
+        )
+        return {token_hash for (token_hash,) in rows}
 
 
 def set_up(stack: LocalStack, n: int) -> list[str]:
@@ -222,7 +221,8 @@ def main(argv: list[str] | None = None) -> int:
                 stop.set()
             kills = killer.result()
         logs = stack.log_files()
-    stored, used_count, used = count_in_database(args.database_url, tokens)
+    stored, used_count, answer_rows, _values = count_in_database(args.database_url, WAVE)
+    used = used_token_hashes(args.database_url)
 
     acknowledged = [o for o in outcomes if o.confirmed_by is not None]
     by_409 = sum(1 for o in acknowledged if o.confirmed_by == 409)
@@ -239,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.kill_every:g} s ({kills} kills) on {os.cpu_count()} cores"
     )
     print(f"acknowledged  {len(acknowledged)}  ({by_409} of them by 409 on a resend)")
-    print(f"stored        {stored}")
+    print(f"stored        {stored}  ({answer_rows} answer rows for {len(ITEMS)} items each)")
     print(f"lost          {lost}")
     print(f"duplicated    {duplicated}")
     print(
