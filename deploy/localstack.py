@@ -218,7 +218,9 @@ class LocalStack:
     def _write_nginx_config(self) -> None:
         site = render_site(
             {
-                "UPSTREAM_SERVERS": " ".join(f"server 127.0.0.1:{p};" for p in self.app_ports),
+                "UPSTREAM_SERVERS": " ".join(
+                    f"server 127.0.0.1:{p} max_fails=3 fail_timeout=5s;" for p in self.app_ports
+                ),
                 "SERVER_NAME": "127.0.0.1 localhost",
                 "HTTP_PORT": f"127.0.0.1:{self.http_port}",
                 "HTTPS_PORT": f"127.0.0.1:{self.https_port}",
