@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format install clean translations
+.PHONY: run test test-stack lint format install clean translations
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +23,12 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/pytest
+	$(BIN)/pytest -m "not stack"
+
+# The deployed stack (deploy/) driven over HTTPS; needs nginx, openssl, Redis and
+# SURVEY_APP_TEST_DATABASE_URL on PostgreSQL.
+test-stack: $(STAMP)
+	$(BIN)/pytest -m stack
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -10,7 +10,15 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import db
 from .config import load_config
-from .extensions import CONTENT_SECURITY_POLICY, babel, csrf, limiter, select_locale, talisman
+from .extensions import (
+    CONTENT_SECURITY_POLICY,
+    REFERRER_POLICY,
+    babel,
+    csrf,
+    limiter,
+    select_locale,
+    talisman,
+)
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -35,7 +43,7 @@ def create_app(config: dict | None = None) -> Flask:
         session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
         content_security_policy=CONTENT_SECURITY_POLICY,
         strict_transport_security=app.config["ENV_NAME"] == "production",
-        referrer_policy="no-referrer",
+        referrer_policy=REFERRER_POLICY,
     )
 
     from . import auth

@@ -92,6 +92,8 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env == "production",
         "WTF_CSRF_TIME_LIMIT": 3600 * 8,
+        # Over HTTPS a form post must carry a same-origin Referer (see REFERRER_POLICY).
+        "WTF_CSRF_SSL_STRICT": True,
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "TESTING": env == "testing",
     }

@@ -31,6 +31,11 @@ def select_locale() -> str:
 limiter = Limiter(key_func=get_remote_address)
 talisman = Talisman()
 
+# Browsers send only the origin (``https://host/``), never a path: a link's token cannot leak
+# in a Referer, while Flask-WTF's strict same-origin check of HTTPS form posts (which refuses
+# a post without a Referer) still passes. "no-referrer" made every form post over HTTPS fail.
+REFERRER_POLICY = "strict-origin"
+
 # The one <style> element plotly.js still adds when it loads: the map library's rules (no page
 # draws maps), allowed by the hash of its exact text. A new plotly version changes the hash; the
 # browser tests then name the new one.

@@ -406,7 +406,7 @@ def check_headers(url: str, response) -> None:
     assert headers.get("X-Frame-Options") in ("DENY", "SAMEORIGIN") or directives.get(
         "frame-ancestors"
     ) == ["'none'"], url
-    assert headers.get("Referrer-Policy") in ("no-referrer", "same-origin"), url
+    assert headers.get("Referrer-Policy") == "strict-origin", url
 
 
 def every_get_page(app) -> list[tuple[str, int | None]]:
