@@ -25,8 +25,7 @@ from hypothesis import strategies as st
 
 import survey_app
 from survey_app.answering.responses import field_name
-from survey_app.auth import idle_timeout
-from survey_app.auth.users import load_signed_in
+from survey_app.auth import signed_in_user
 from survey_app.cli import main
 from survey_app.db import get_session
 from survey_app.registry import definition_of, find_version
@@ -208,7 +207,7 @@ def signed_in_again_if_ended(fuzzed: Fuzzed, role: str) -> None:
     with client.session_transaction() as cookie:
         key = cookie.get("_user_id", "")
     with fuzzed.app.app_context():
-        signed_in = load_signed_in(get_session(), key, idle_timeout())
+        signed_in = signed_in_user(key)
     if signed_in is None:
         again = f"{role}-{uuid.uuid4().hex[:8]}@example.dk"
         fresh = signed_in_client(fuzzed.app, role, places_of(role), again)
