@@ -18,8 +18,9 @@ from ..access import (
 from ..audit import record_staff_action
 from ..db import get_session
 from ..downloads import csv_download
+from ..errors import error_page
 from ..export import csv_chunks
-from ..invitations import InvitationError, create_invitations
+from ..invitations import InvitationError, WaveClosedError, create_invitations
 from ..waves import find_wave
 from .comparison import build_sections
 from .counts import (
@@ -30,7 +31,7 @@ from .counts import (
     wave_count_table,
     waves_of,
 )
-from .fieldwork import all_waves, fieldwork_rows
+from .fieldwork import fieldwork_rows, invitable_waves
 from .progression import build_progression
 from .suppression import suppressed_table
 
@@ -55,7 +56,7 @@ def fieldwork():
     return render_template(
         "dashboards/fieldwork.html",
         rows=rows,
-        waves=all_waves(session) if can_invite else [],
+        waves=invitable_waves(session) if can_invite else [],
         municipalities=[m for m in places if may_invite(current_user, m.id)],
         can_invite=can_invite,
     )
@@ -82,6 +83,11 @@ def create_invitation_links():
         issued = create_invitations(
             session, wave, municipality, count, current_app.config["BASE_URL"]
         )
+    except WaveClosedError:
+        closed = (
+            f"Runden „{wave.title}“ er lukket. Der kan kun laves links til åbne og kommende runder."
+        )
+        return error_page(400, closed)
     except (ValueError, InvitationError):
         abort(400)
     record_staff_action(
