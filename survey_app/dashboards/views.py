@@ -32,6 +32,7 @@ from .counts import (
     waves_of,
 )
 from .fieldwork import fieldwork_rows, invitable_waves
+from .pairs import comparable_wave_pairs
 from .progression import build_progression
 from .suppression import suppressed_table
 
@@ -112,14 +113,13 @@ def _groups_for(user, table_groups: list[str]) -> list[str]:
 @bp.route("/compare/")
 @roles_required(*DASHBOARD_ROLES)
 def compare_index():
-    """The questionnaires with at least two waves, and the pairs of waves to compare."""
+    """The questionnaires with waves to compare, and every pair of their waves that share items."""
     session = get_session()
     listing = []
     for key, title in questionnaire_titles(session):
-        waves = waves_of(session, key)
-        if len(waves) >= 2:
-            pairs = [(a, b) for (a, _), (b, _) in zip(waves, waves[1:], strict=False)]
-            listing.append((key, title, [w for w, _ in waves], pairs))
+        pairs = comparable_wave_pairs(session, key)
+        if pairs:
+            listing.append((key, title, pairs))
     audit_view("view_compare_index")
     session.commit()
     return render_template("dashboards/compare_index.html", listing=listing)
@@ -137,7 +137,11 @@ def compare(questionnaire: str, wave_a: str, wave_b: str):
     table = wave_count_table(session, current_user, questionnaire, [wave_a, wave_b])
     groups = _groups_for(current_user, table.groups())
     threshold = current_app.config["SUPPRESSION_THRESHOLD"]
-    sections = build_sections(table, definition, wave_a, wave_b, groups, threshold)
+    # A user who sees only their own municipality may find it never answered these waves.
+    no_answers = not set(groups) & set(table.groups())
+    sections = [] if no_answers else build_sections(
+        table, definition, wave_a, wave_b, groups, threshold
+    )  # fmt: skip
     audit_view("view_comparison", f"{questionnaire}/{wave_a}/{wave_b}")
     session.commit()
     return render_template(
@@ -147,6 +151,7 @@ def compare(questionnaire: str, wave_a: str, wave_b: str):
         wave_b=waves[wave_b][0],
         sections=sections,
         threshold=threshold,
+        no_answers=no_answers,
     )
 
 
