@@ -67,6 +67,8 @@ def _no_store(response):
 
 @bp.after_app_request
 def _kiosk_pages_are_never_cached(response):
+    if request.endpoint == "pages.plotly_js":  # a public script, the same for everyone
+        return response
     if request.blueprint == "kiosk" or session.get("kiosk_id"):
         _no_store(response)
     return response
