@@ -34,7 +34,7 @@ def plotly_asset() -> Asset:
     from plotly.offline import get_plotlyjs
 
     body = get_plotlyjs().encode()
-    return Asset(body, gzip.compress(body, 9, mtime=0), hashlib.sha256(body).hexdigest()[:16])
+    return Asset(body, gzip.compress(body, 6, mtime=0), hashlib.sha256(body).hexdigest()[:16])
 
 
 @bp.app_template_global()
