@@ -1,7 +1,9 @@
 """Command line: ``python -m analysis compare|progression|plot EXPORT.csv ...``.
 
 A malformed export or a missing definition ends with a message on standard error and exit
-status 1, before anything is written.
+status 1, before anything is written. In every output ``status`` is a bare code (``ok``,
+``too_few``, ``nominal``, ``not_comparable``) and the words are in ``note``;
+``p_adjusted`` is Benjamini-Hochberg adjusted within each group.
 """
 
 from __future__ import annotations
@@ -106,8 +108,9 @@ def _compare(args) -> str:
     text = format_records([r.to_record() for r in result.results], COMPARE_KEYS, args.format)
     if args.format == "table":
         text += (
-            "\ncliffs_delta > 0: bølge B svarede lavere end bølge A; < 0: højere. "
-            "p_adjusted: Benjamini-Hochberg inden for gruppen.\n"
+            "\nn: de substantielle svar i begge bølger, som testene bruger. "
+            "cliffs_delta > 0: bølge B svarede lavere end bølge A; < 0: højere. "
+            "p_adjusted: Benjamini-Hochberg over spørgeskemaets spørgsmål inden for gruppen.\n"
         )
     return text
 
@@ -118,7 +121,13 @@ def _progression(args) -> str:
         args.export, definitions, args.questionnaire, args.by == "municipality"
     )
     records = [r.to_record() for r in result.results]
-    return format_records(records, PROGRESSION_KEYS, args.format)
+    text = format_records(records, PROGRESSION_KEYS, args.format)
+    if args.format == "table":
+        text += (
+            "\np_adjusted: Wilcoxon-p justeret med Benjamini-Hochberg inden for gruppen, "
+            "domæner for sig og enkeltspørgsmål for sig.\n"
+        )
+    return text
 
 
 def _plot(args) -> str:

@@ -5,6 +5,9 @@ interval. For yes/no items: Fisher's exact test and the change in the share of y
 items get distributions only. p-values are Benjamini-Hochberg adjusted over the items of the
 questionnaire within each group. A wave with fewer than ``MIN_N`` substantive answers makes
 the group ``too_few``: its counts are kept, but no p-value is computed.
+
+``n`` is the number of answers a statistic uses: the substantive answers of both waves.
+"Ved ikke" and unanswered items are counted apart (``n_ved_ikke_a`` ... ``n_ubesvaret_b``).
 """
 
 from __future__ import annotations
@@ -30,8 +33,13 @@ JSON_KEYS = (
     "group",
     "wave_a",
     "wave_b",
+    "n",
     "n_a",
     "n_b",
+    "n_ved_ikke_a",
+    "n_ved_ikke_b",
+    "n_ubesvaret_a",
+    "n_ubesvaret_b",
     "median_a",
     "median_b",
     "mean_a",
@@ -45,15 +53,17 @@ JSON_KEYS = (
     "cliffs_delta_high",
     "p_adjusted",
     "status",
+    "note",
 )
+STATUSES = ("ok", "too_few", "nominal", "not_comparable")
 
 
 @dataclass
 class Comparison:
-    """One item in one group, wave A against wave B. ``status`` is a code (``ok``,
-    ``too_few``, ``nominal``, ``not_comparable``), followed by ': ' and words when there is
-    more to say (e.g. why Brunner-Munzel is undefined). Cliff's delta is positive when
-    wave B answered lower. Fields are None where not computed; never NaN."""
+    """One item in one group, wave A against wave B. ``status`` is one of STATUSES; ``note``
+    holds the words when there is more to say (e.g. why Brunner-Munzel is undefined).
+    Cliff's delta is positive when wave B answered lower. Fields are None where not
+    computed; never NaN."""
 
     item: str
     group: str
@@ -74,8 +84,13 @@ class Comparison:
 
     @property
     def status(self) -> str:
-        """The status code, with the notes in words after a colon."""
-        return self.status_code + (": " + "; ".join(self.notes) if self.notes else "")
+        """The status code, one of STATUSES."""
+        return self.status_code
+
+    @property
+    def note(self) -> str:
+        """What more there is to say, in words ('' if nothing)."""
+        return "; ".join(self.notes)
 
     def to_record(self) -> dict:
         """The result as a flat dict with exactly the JSON keys of the command line."""
@@ -85,8 +100,13 @@ class Comparison:
             "group": self.group,
             "wave_a": self.wave_a,
             "wave_b": self.wave_b,
+            "n": a.n + b.n,
             "n_a": a.n,
             "n_b": b.n,
+            "n_ved_ikke_a": a.ved_ikke,
+            "n_ved_ikke_b": b.ved_ikke,
+            "n_ubesvaret_a": a.ubesvaret,
+            "n_ubesvaret_b": b.ubesvaret,
             "median_a": a.median,
             "median_b": b.median,
             "mean_a": a.mean,
@@ -100,6 +120,7 @@ class Comparison:
             "cliffs_delta_high": c.high if c else None,
             "p_adjusted": self.p_adjusted,
             "status": self.status,
+            "note": self.note,
         }
 
 

@@ -7,6 +7,12 @@ so that a higher domain score is always better; a domain score needs at least ha
 domain's items answered). Per measure, each citizen's first and latest occasion with a
 score for it are paired. Everything below the pairing works on counts of pairs, so the app
 can hand over aggregated data through ``ProgressionCounts``.
+
+Wilcoxon p-values are Benjamini-Hochberg adjusted within each group, over the group's domain
+scores and, as a family of their own, over its single items, so that a domain's adjusted p
+is the same whether or not the items were computed beside it (the dashboard shows domains
+only). A group with fewer than ``MIN_N`` citizens is ``too_few``: no test, no interval and
+no improved/unchanged/worsened counts.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from scipy.stats import t as student_t
 
 from analysis.counts import ALL_GROUP
 from analysis.definitions import QuestionnaireDef
+from analysis.effects import benjamini_hochberg
 from analysis.reading import ExportRow
 from analysis.wilcoxon import wilcoxon_counts
 
@@ -37,11 +44,14 @@ JSON_KEYS = (
     "change_low",
     "change_high",
     "wilcoxon_p",
+    "p_adjusted",
     "improved",
     "unchanged",
     "worsened",
     "status",
+    "note",
 )
+STATUSES = ("ok", "too_few")
 
 
 @dataclass(frozen=True)
@@ -241,8 +251,9 @@ def reliable_change_limit(sd_first: float, reliability: float) -> float:
 class Progression:
     """First against latest occasion for one measure and group. Change is latest minus
     first; improved/unchanged/worsened is Jacobson-Truax reliable change for domain scores
-    (higher is better) and None for single items. ``status`` is a code (``ok``,
-    ``too_few``) with words after a colon where there is more to say."""
+    (higher is better) and None for single items and for ``too_few``. ``status`` is one of
+    STATUSES; ``note`` holds the words where there is more to say. ``p_adjusted`` is the
+    Wilcoxon p after Benjamini-Hochberg adjustment (see the module docstring)."""
 
     item: str
     group: str
@@ -254,6 +265,7 @@ class Progression:
     change_high: float | None = None
     wilcoxon_p: float | None = None
     wilcoxon_method: str | None = None
+    p_adjusted: float | None = None
     improved: int | None = None
     unchanged: int | None = None
     worsened: int | None = None
@@ -262,14 +274,17 @@ class Progression:
 
     @property
     def status(self) -> str:
-        """The status code, with the notes in words after a colon."""
-        return self.status_code + (": " + "; ".join(self.notes) if self.notes else "")
+        """The status code, one of STATUSES."""
+        return self.status_code
+
+    @property
+    def note(self) -> str:
+        """What more there is to say, in words ('' if nothing)."""
+        return "; ".join(self.notes)
 
     def to_record(self) -> dict:
         """The result as a flat dict with exactly the JSON keys of the command line."""
-        record = {key: getattr(self, key) for key in JSON_KEYS if key != "status"}
-        record["status"] = self.status
-        return record
+        return {key: getattr(self, key) for key in JSON_KEYS}
 
 
 def progression_from_pairs(
@@ -295,16 +310,16 @@ def progression_from_pairs(
         changes[Fraction(b) - Fraction(a)] += count
     change = mean_interval_counts(changes)
     result.mean_first, result.mean_latest, result.mean_change = first.mean, latest.mean, change.mean
-    if measure.startswith(DOMAIN_PREFIX):
-        _reliable_change(result, changes, sd_first, reliability)
     if n < MIN_N:
         result.status_code = "too_few"
         result.notes.append(f"fewer than {MIN_N} citizens with two occasions ({n})")
         return result
+    if measure.startswith(DOMAIN_PREFIX):
+        _reliable_change(result, changes, sd_first, reliability)
     result.change_low, result.change_high = change.low, change.high
     test = wilcoxon_counts(changes)
     result.wilcoxon_p, result.wilcoxon_method = test.p_value, test.method
-    if test.p_value is None:
+    if test.reason:
         result.notes.append(f"Wilcoxon {test.reason}")
     return result
 
@@ -332,9 +347,11 @@ def _reliable_change(result: Progression, changes: Counter, sd_first, reliabilit
 def progression_from_counts(
     counts: ProgressionCounts, definition: QuestionnaireDef, groups: list[str] | None = None
 ) -> list[Progression]:
-    """Progression per measure and group (``alle`` first), every measure in every group."""
+    """Progression per measure and group (``alle`` first), every measure in every group, with
+    Benjamini-Hochberg adjusted p-values (per group: domains as one family, items as another)."""
     results = []
     for group in groups if groups is not None else counts.groups():
+        in_group = []
         for measure in measures(definition):
             reliability = None
             if measure.startswith(DOMAIN_PREFIX):
@@ -342,7 +359,13 @@ def progression_from_counts(
                 reliability = domain.reliability if domain else None
             sd_first = sd_counts(counts.first_scores.get(measure, Counter()))
             pairs = counts.pairs.get((measure, group), Counter())
-            results.append(progression_from_pairs(measure, group, pairs, sd_first, reliability))
+            in_group.append(progression_from_pairs(measure, group, pairs, sd_first, reliability))
+        for is_domain in (False, True):
+            family = [r for r in in_group if r.item.startswith(DOMAIN_PREFIX) == is_domain]
+            adjusted = benjamini_hochberg([r.wilcoxon_p for r in family])
+            for result, p in zip(family, adjusted, strict=True):
+                result.p_adjusted = p
+        results.extend(in_group)
     return results
 
 

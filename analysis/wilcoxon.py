@@ -3,7 +3,8 @@
 Zero differences are dropped (Wilcoxon's convention, scipy's default). With at most
 ``EXACT_MAX_N`` non-zero differences the p-value is exact, from the sign-flip distribution
 given the tied absolute differences; otherwise the normal approximation with tie correction
-(no continuity correction).
+(no continuity correction). When no difference is non-zero the sign-flip distribution is the
+single point W+ = 0, so the p-value is 1 (and the reason says why).
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ EXACT_MAX_N = 50
 
 @dataclass(frozen=True)
 class SignedRank:
-    """W+ (sum of ranks of positive differences), two-sided p and the method; p is None
-    with a reason when no difference is non-zero."""
+    """W+ (sum of ranks of positive differences), two-sided p and the method; ``reason``
+    says why p is 1 when no difference is non-zero."""
 
     statistic: float | None
     p_value: float | None
@@ -46,7 +47,7 @@ def wilcoxon_counts(differences: Mapping[Real, int], method: str = "auto") -> Si
         pair[d > 0] += count
     n = sum(neg + pos for neg, pos in groups.values())
     if n == 0:
-        return SignedRank(None, None, None, 0, "undefined: no citizen's answer changed")
+        return SignedRank(0.0, 1.0, "exact", 0, "p = 1: no citizen's answer changed")
     twice_ranks, before = [], 0  # midranks times two are integers
     for magnitude in sorted(groups):
         size = sum(groups[magnitude])

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup
+from flask.cli import FlaskGroup, ScriptInfo
 
 from . import create_app
+from .config import ConfigurationError
 from .db import engine, get_session
 from .demo import (
     DEMO_PASSWORD,
@@ -34,11 +35,31 @@ from .registry import (
 from .waves import WaveError, create_wave, ensure_historic_waves, find_wave, parse_iso
 
 
+class IncompleteConfiguration(click.ClickException):
+    """The app cannot be made from the environment; click prints the reason as one line."""
+
+
 def _create_app(*_args, **_kwargs):
-    return create_app()
+    try:
+        return create_app()
+    except ConfigurationError as exc:
+        raise IncompleteConfiguration(str(exc)) from exc
 
 
-main = FlaskGroup(
+class SurveyAppGroup(FlaskGroup):
+    """Flask's command group, but ``--help`` works before the environment is configured."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """The commands; without a usable configuration, those that need no app to be listed."""
+        try:
+            ctx.ensure_object(ScriptInfo).load_app()
+        except IncompleteConfiguration:
+            self._load_plugin_commands()
+            return sorted(click.Group.list_commands(self, ctx))
+        return super().list_commands(ctx)
+
+
+main = SurveyAppGroup(
     create_app=_create_app,
     add_version_option=False,
     load_dotenv=False,

@@ -93,8 +93,9 @@ def _caseworker_waves(session: Session, rng: random.Random, base_url: str, seal_
                 answered = counts[index]
                 invited = answered + rng.randint(0, 3)
                 invitations = create_invitations(
-                    session, wave, municipality, invited, base_url, is_demo=True
-                )
+                    session, wave, municipality, invited, base_url, is_demo=True,
+                    now=as_utc(wave.opens_at),  # as if sent when the historic wave opened
+                )  # fmt: skip
                 for issued in invitations[:answered]:
                     ctx = find_context(session, issued.token, seal_key)
                     answers = {

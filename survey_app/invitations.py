@@ -5,17 +5,28 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlmodel import Session, select
 
 from .export import SPREADSHEET_TRIGGERS
 from .models import Invitation, Municipality, QuestionnaireVersion, Wave
+from .waves import WaveState, as_utc, wave_state
 
 TOKEN_BYTES = 24  # 192 random bits
 
 
 class InvitationError(ValueError):
     """Invitations cannot be made as asked; the message says why."""
+
+
+class WaveClosedError(InvitationError):
+    """The wave has closed: a link to it could never be used."""
+
+
+def takes_invitations(wave: Wave, now: datetime | None = None) -> bool:
+    """Whether links can be made for ``wave`` at ``now``: it is open or has not opened yet."""
+    return wave_state(wave, as_utc(now) if now else None) is not WaveState.CLOSED
 
 
 def hash_token(token: str) -> str:
@@ -51,8 +62,15 @@ def create_invitations(
     base_url: str,
     respondent_keys: list[str] | None = None,
     is_demo: bool = False,
+    now: datetime | None = None,
 ) -> list[IssuedInvitation]:
-    """Create ``count`` invitations; the tokens exist only in the returned list."""
+    """Create ``count`` invitations; the tokens exist only in the returned list. A wave that
+    has closed by ``now`` (default: the current time) is refused with WaveClosedError."""
+    if not takes_invitations(wave, now):
+        raise WaveClosedError(
+            f"wave '{wave.key}' closed at {wave.closes_at:%Y-%m-%d %H:%M} UTC; "
+            "links can only be made for open and future waves"
+        )
     if count < 1 or count > 10_000:
         raise InvitationError("count must be between 1 and 10000")
     if respondent_keys is not None and len(respondent_keys) != count:

@@ -1,10 +1,16 @@
 """The front page and other pages that belong to no feature."""
 
+import gzip
+import hashlib
+from dataclasses import dataclass
 from functools import lru_cache
 
-from flask import Blueprint, Response, render_template
+from flask import Blueprint, Response, abort, render_template, request, url_for
 
 bp = Blueprint("pages", __name__)
+
+# The asset's URL names its content, so browsers may keep it for a year without asking again.
+ASSET_MAX_AGE = 365 * 24 * 3600
 
 
 @bp.route("/")
@@ -13,20 +19,48 @@ def index():
     return render_template("index.html")
 
 
-@bp.route("/assets/plotly.min.js")
-def plotly_js():
-    """plotly.js from the installed plotly package, so no page makes an outside request."""
-    response = Response(_plotly_source(), mimetype="application/javascript")
-    response.cache_control.public = True
-    response.cache_control.max_age = 86400
-    return response
+@dataclass(frozen=True)
+class Asset:
+    """A script served from memory: its bytes, gzip-compressed bytes and a content digest."""
+
+    body: bytes
+    gzipped: bytes
+    digest: str
 
 
 @lru_cache(maxsize=1)
-def _plotly_source() -> str:
+def plotly_asset() -> Asset:
+    """plotly.js from the installed plotly package, compressed once per process."""
     from plotly.offline import get_plotlyjs
 
-    return get_plotlyjs()
+    body = get_plotlyjs().encode()
+    return Asset(body, gzip.compress(body, 6, mtime=0), hashlib.sha256(body).hexdigest()[:16])
+
+
+@bp.app_template_global()
+def plotly_url() -> str:
+    """The URL of plotly.js; it changes whenever the file's content does."""
+    return url_for("pages.plotly_js", digest=plotly_asset().digest)
+
+
+@bp.route("/assets/plotly-<digest>.min.js")
+def plotly_js(digest: str):
+    """plotly.js, so no page makes an outside request: gzip-compressed when the browser
+    accepts it, and cacheable for a year because the URL carries the content's digest."""
+    asset = plotly_asset()
+    if digest != asset.digest:
+        abort(404)
+    compressed = request.accept_encodings.quality("gzip") > 0
+    response = Response(
+        asset.gzipped if compressed else asset.body, mimetype="application/javascript"
+    )
+    if compressed:
+        response.headers["Content-Encoding"] = "gzip"
+    response.vary.add("Accept-Encoding")
+    response.cache_control.public = True
+    response.cache_control.max_age = ASSET_MAX_AGE
+    response.cache_control.immutable = True
+    return response
 
 
 @bp.route("/healthz")

@@ -137,13 +137,15 @@ def invite(app, questionnaire="ledighedsydelse", wave="test-open", municipality=
 
     with app.app_context():
         session = get_session()
+        found = find_wave(session, questionnaire, wave)
         issued = create_invitations(
             session,
-            find_wave(session, questionnaire, wave),
+            found,
             find_municipality(session, municipality),
             count,
             "http://127.0.0.1:5000",
             respondent_keys=respondent_keys,
+            now=found.opens_at,  # sent when the wave opened, so closed waves can be tested
         )
         session.commit()
         return [i.token for i in issued]

@@ -13,7 +13,7 @@ from survey_app.cli import main
 from survey_app.db import get_session
 from survey_app.invitations import hash_token
 from survey_app.models import Invitation, QuestionnaireVersion, Wave
-from tests.conftest import QUESTIONNAIRES, count_rows
+from tests.conftest import QUESTIONNAIRES, count_rows, open_wave
 
 
 def run(app, *args):
@@ -144,8 +144,9 @@ def test_seed_waves_carry_their_historic_dates(app):
 
 
 def test_invite_writes_token_url_csv_and_stores_only_hashes(app):
+    open_wave(app)
     result = run(
-        app, "invite", "--questionnaire", "ledighedsydelse", "--wave", "jan-2019",
+        app, "invite", "--questionnaire", "ledighedsydelse", "--wave", "test-open",
         "--municipality", "Thisted", "--count", "3", "--base-url", "https://survey.example.dk/",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
@@ -162,8 +163,9 @@ def test_invite_writes_token_url_csv_and_stores_only_hashes(app):
 
 
 def test_invite_default_base_url_and_refusals(app):
+    open_wave(app, questionnaire="mentor", key="test-open")
     ok = run(
-        app, "invite", "--questionnaire", "mentor", "--wave", "jan-2019",
+        app, "invite", "--questionnaire", "mentor", "--wave", "test-open",
         "--municipality", "aalborg", "--count", "1",
     )  # fmt: skip
     assert ok.exit_code == 0 and "http://127.0.0.1:5000/s/" in ok.output
@@ -178,11 +180,28 @@ def test_invite_default_base_url_and_refusals(app):
     )  # fmt: skip
     assert unknown_wave.exit_code != 0 and "has no wave 'sommer-2020'" in unknown_wave.output
     zero = run(
-        app, "invite", "--questionnaire", "mentor", "--wave", "jan-2019",
+        app, "invite", "--questionnaire", "mentor", "--wave", "test-open",
         "--municipality", "Aalborg", "--count", "0",
     )  # fmt: skip
     assert zero.exit_code != 0 and "count must be between" in zero.output
     assert count_rows(app, Invitation) == 1
+
+
+def test_invite_refuses_a_closed_wave_and_allows_a_future_one(app):
+    closed = run(
+        app, "invite", "--questionnaire", "mentor", "--wave", "jan-2019",
+        "--municipality", "Aalborg", "--count", "2",
+    )  # fmt: skip
+    assert closed.exit_code != 0
+    assert "wave 'jan-2019' closed" in closed.output and "open and future waves" in closed.output
+    assert "token,url" not in closed.output
+    assert count_rows(app, Invitation) == 0
+    open_wave(app, questionnaire="mentor", key="later", days_open=(5, 30))
+    future = run(
+        app, "invite", "--questionnaire", "mentor", "--wave", "later",
+        "--municipality", "Aalborg", "--count", "2",
+    )  # fmt: skip
+    assert future.exit_code == 0 and count_rows(app, Invitation) == 2
 
 
 def test_init_db_creates_schema_on_an_empty_database(tmp_path):

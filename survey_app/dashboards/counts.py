@@ -17,14 +17,19 @@ from ..access import municipality_condition
 from ..models import Answer, Municipality, QuestionnaireVersion, Response, Wave
 
 
-def analysis_definition(session: Session, key: str, versions: set[int] | None = None):
-    """The questionnaire as ``analysis`` reads it, merged over ``versions`` (default: all)."""
+def stored_definitions(session: Session, key: str) -> dict[int, QuestionnaireDef]:
+    """Every stored version of a questionnaire as ``analysis`` reads it, by version."""
     stored = session.execute(
         select(QuestionnaireVersion.version, QuestionnaireVersion.definition).where(
             QuestionnaireVersion.key == key
         )
     ).all()
-    definitions = {v: definition_from_mapping(json.loads(d), f"{key} v{v}") for v, d in stored}
+    return {v: definition_from_mapping(json.loads(d), f"{key} v{v}") for v, d in stored}
+
+
+def analysis_definition(session: Session, key: str, versions: set[int] | None = None):
+    """The questionnaire as ``analysis`` reads it, merged over ``versions`` (default: all)."""
+    definitions = stored_definitions(session, key)
     if not definitions:
         return None
     return merge_versions(definitions, versions or set(definitions))

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from ..access import municipality_condition
+from ..invitations import takes_invitations
 from ..models import (
     Invitation,
     LinkDraft,
@@ -125,11 +126,11 @@ def fieldwork_rows(session: Session, user) -> list[FieldworkRow]:
     ]
 
 
-def all_waves(session: Session) -> list[tuple[str, Wave]]:
-    """Every wave with its questionnaire key, open ones first."""
+def invitable_waves(session: Session) -> list[tuple[str, Wave]]:
+    """The waves links can be made for (open or not yet open), with their questionnaire key."""
     query = (
         select(QuestionnaireVersion.key, Wave)
         .join(QuestionnaireVersion, QuestionnaireVersion.id == Wave.questionnaire_version_id)
         .order_by(QuestionnaireVersion.key, Wave.opens_at.desc())
     )
-    return [(key, wave) for key, wave in session.execute(query)]
+    return [(key, wave) for key, wave in session.execute(query) if takes_invitations(wave)]

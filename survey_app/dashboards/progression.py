@@ -14,6 +14,7 @@ from analysis.progression import (
     progression_from_counts,
 )
 
+from .comparison import SIGNIFICANCE
 from .suppression import shown, suppressed_progression
 
 
@@ -40,14 +41,13 @@ class ProgressionPage:
 
 
 def reading(result: Progression) -> str:
-    """A plain-language reading of a domain's change, in Danish."""
-    if result.status_code == "too_few" or result.change_low is None:
+    """A plain-language reading of a domain's change, in Danish, from the Wilcoxon p after
+    Benjamini-Hochberg adjustment over the group's domains (as the comparison page does)."""
+    if result.status_code == "too_few" or result.p_adjusted is None:
         return "For få borgere med to besvarelser til en sikker vurdering"
-    if result.change_low > 0:
-        return "Sikker fremgang"
-    if result.change_high < 0:
-        return "Sikker tilbagegang"
-    return "Ingen sikker ændring"
+    if result.p_adjusted >= SIGNIFICANCE or not result.mean_change:
+        return "Ingen sikker ændring"
+    return "Sikker fremgang" if result.mean_change > 0 else "Sikker tilbagegang"
 
 
 def build_progression(

@@ -18,8 +18,9 @@ from ..access import (
 from ..audit import record_staff_action
 from ..db import get_session
 from ..downloads import csv_download
+from ..errors import error_page
 from ..export import csv_chunks
-from ..invitations import InvitationError, create_invitations
+from ..invitations import InvitationError, WaveClosedError, create_invitations
 from ..params import int_param, path_values_checked, text_param
 from ..waves import find_wave
 from .comparison import build_sections
@@ -31,7 +32,8 @@ from .counts import (
     wave_count_table,
     waves_of,
 )
-from .fieldwork import all_waves, fieldwork_rows
+from .fieldwork import fieldwork_rows, invitable_waves
+from .pairs import comparable_wave_pairs
 from .progression import build_progression
 from .suppression import suppressed_table
 
@@ -56,7 +58,7 @@ def fieldwork():
     return render_template(
         "dashboards/fieldwork.html",
         rows=rows,
-        waves=all_waves(session) if can_invite else [],
+        waves=invitable_waves(session) if can_invite else [],
         municipalities=[m for m in places if may_invite(current_user, m.id)],
         can_invite=can_invite,
     )
@@ -83,6 +85,11 @@ def create_invitation_links():
         issued = create_invitations(
             session, wave, municipality, count, current_app.config["BASE_URL"]
         )
+    except WaveClosedError:
+        closed = (
+            f"Runden „{wave.title}“ er lukket. Der kan kun laves links til åbne og kommende runder."
+        )
+        return error_page(400, closed)
     except InvitationError:
         abort(400)
     record_staff_action(
@@ -107,14 +114,13 @@ def _groups_for(user, table_groups: list[str]) -> list[str]:
 @bp.route("/compare/")
 @roles_required(*DASHBOARD_ROLES)
 def compare_index():
-    """The questionnaires with at least two waves, and the pairs of waves to compare."""
+    """The questionnaires with waves to compare, and every pair of their waves that share items."""
     session = get_session()
     listing = []
     for key, title in questionnaire_titles(session):
-        waves = waves_of(session, key)
-        if len(waves) >= 2:
-            pairs = [(a, b) for (a, _), (b, _) in zip(waves, waves[1:], strict=False)]
-            listing.append((key, title, [w for w, _ in waves], pairs))
+        pairs = comparable_wave_pairs(session, key)
+        if pairs:
+            listing.append((key, title, pairs))
     audit_view("view_compare_index")
     session.commit()
     return render_template("dashboards/compare_index.html", listing=listing)
@@ -133,7 +139,11 @@ def compare(questionnaire: str, wave_a: str, wave_b: str):
     table = wave_count_table(session, current_user, questionnaire, [wave_a, wave_b])
     groups = _groups_for(current_user, table.groups())
     threshold = current_app.config["SUPPRESSION_THRESHOLD"]
-    sections = build_sections(table, definition, wave_a, wave_b, groups, threshold)
+    # A user who sees only their own municipality may find it never answered these waves.
+    no_answers = not set(groups) & set(table.groups())
+    sections = [] if no_answers else build_sections(
+        table, definition, wave_a, wave_b, groups, threshold
+    )  # fmt: skip
     audit_view("view_comparison", f"{questionnaire}/{wave_a}/{wave_b}")
     session.commit()
     return render_template(
@@ -143,6 +153,7 @@ def compare(questionnaire: str, wave_a: str, wave_b: str):
         wave_b=waves[wave_b][0],
         sections=sections,
         threshold=threshold,
+        no_answers=no_answers,
     )
 
 

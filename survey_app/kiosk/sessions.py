@@ -24,8 +24,21 @@ MAX_PIN_FAILURES = 5
 _hasher = PasswordHasher()
 
 
+# Why a tablet session could not start, by code: pages pass the code along, never the text.
+START_ERRORS = {
+    "pin_format": "PIN-koden skal være 4-8 cifre.",
+    "pin_mismatch": "De to PIN-koder er ikke ens.",
+    "anonymous": "Et anonymt spørgeskema kan ikke knyttes til en borger.",
+}
+
+
 class KioskError(ValueError):
-    """A tablet session cannot do what was asked; the message (Danish) says why."""
+    """A tablet session cannot do what was asked; the message (Danish) says why and
+    ``code`` names the reason (a key of START_ERRORS when a start was refused)."""
+
+    def __init__(self, message: str, code: str = ""):
+        super().__init__(message)
+        self.code = code
 
 
 def citizen_questionnaires(session: Session) -> list[QuestionnaireVersion]:
@@ -52,9 +65,9 @@ def start_session(
 ) -> KioskSession:
     """Open a tablet session for a citizen; the PIN (4-8 digits) is needed to leave it."""
     if not PIN.match(pin or ""):
-        raise KioskError("PIN-koden skal være 4-8 cifre.")
+        raise KioskError(START_ERRORS["pin_format"], "pin_format")
     if version.anonymous:
-        raise KioskError("Et anonymt spørgeskema kan ikke knyttes til en borger.")
+        raise KioskError(START_ERRORS["anonymous"], "anonymous")
     kiosk = KioskSession(
         id=uuid.uuid4().hex,
         occasion_key=uuid.uuid4().hex,

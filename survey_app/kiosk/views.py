@@ -29,6 +29,7 @@ from ..params import int_param, path_values_checked, text_param
 from .citizens import CitizenError, find_visible_citizen, register_citizen, visible_citizens
 from .progress import own_progress
 from .sessions import (
+    START_ERRORS,
     KioskError,
     check_pin,
     citizen_questionnaires,
@@ -68,6 +69,8 @@ def _no_store(response):
 
 @bp.after_app_request
 def _kiosk_pages_are_never_cached(response):
+    if request.endpoint == "pages.plotly_js":  # a public script, the same for everyone
+        return response
     if request.blueprint == "kiosk" or session.get("kiosk_id"):
         _no_store(response)
     return response
@@ -125,7 +128,6 @@ def index():
         search=search,
         municipalities=visible_municipalities(db, current_user),
         questionnaires=citizen_questionnaires(db),
-        error=request.args.get("error"),
     )
 
 
@@ -193,6 +195,7 @@ def citizen_page(pseudonym: str):
         responses=responses,
         paused=paused,
         questionnaires=citizen_questionnaires(db),
+        error=START_ERRORS.get(request.args.get("error", "")),
     )
 
 
@@ -226,7 +229,7 @@ def start():
     if version is None:
         abort(400)
     pin, repeat = request.form.get("pin", ""), request.form.get("pin_repeat", "")
-    error = None if pin == repeat else "De to PIN-koder er ikke ens."
+    error = None if pin == repeat else "pin_mismatch"
     kiosk = None
     if error is None:
         try:
@@ -236,8 +239,8 @@ def start():
                 one_per_screen=request.form.get("layout", "one") == "one",
             )  # fmt: skip
         except KioskError as exc:
-            error = str(exc)
-    if error:
+            error = exc.code
+    if kiosk is None:
         db.rollback()
         return redirect(url_for("kiosk.citizen_page", pseudonym=citizen.pseudonym, error=error))
     municipality = db.get(Municipality, citizen.municipality_id)

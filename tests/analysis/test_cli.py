@@ -20,8 +20,13 @@ COMPARE_KEYS = [
     "group",
     "wave_a",
     "wave_b",
+    "n",
     "n_a",
     "n_b",
+    "n_ved_ikke_a",
+    "n_ved_ikke_b",
+    "n_ubesvaret_a",
+    "n_ubesvaret_b",
     "median_a",
     "median_b",
     "mean_a",
@@ -35,6 +40,7 @@ COMPARE_KEYS = [
     "cliffs_delta_high",
     "p_adjusted",
     "status",
+    "note",
 ]
 PROGRESSION_KEYS = [
     "item",
@@ -46,11 +52,14 @@ PROGRESSION_KEYS = [
     "change_low",
     "change_high",
     "wilcoxon_p",
+    "p_adjusted",
     "improved",
     "unchanged",
     "worsened",
     "status",
+    "note",
 ]
+STATUSES = {"ok", "too_few", "nominal", "not_comparable"}
 
 
 @pytest.fixture
@@ -94,7 +103,8 @@ def test_compare_json_by_municipality(capsys, export):
     assert (alle["n_a"], alle["n_b"], alle["method"], alle["status"]) == (6, 7, "exact", "ok")
     assert alle["cliffs_delta"] < 0  # wave B answered higher
     thisted = next(r for r in records if r["group"] == "Thisted" and r["item"] == "forenklet")
-    assert thisted["status"].startswith("too_few") and thisted["p_value"] is None
+    assert thisted["status"] == "too_few" and thisted["p_value"] is None
+    assert "sommer-2020: 3" in thisted["note"]
     assert "NaN" not in out
 
 
@@ -179,3 +189,65 @@ def test_analysis_never_imports_the_app_or_databases():
         cwd=Path(__file__).parents[2],
     )  # fmt: skip
     assert result.returncode == 0, result.stdout
+
+
+def test_compare_n_is_what_the_test_uses_with_missing_counted_per_wave(capsys, tmp_path):
+    rows = wave_rows("forenklet", [1, 2, 3, 3], [3, 4, 5])
+    rows += [answer("forenklet", None, A)] * 2 + [answer("forenklet", None, A, missing="ubesvaret")]
+    rows += [answer("forenklet", None, B, answered_at="2020-06-15")]
+    rows += [answer("forenklet", None, B, missing="ubesvaret", answered_at="2020-06-15")] * 3
+    export = write_export(tmp_path / "e.csv", rows)
+    args = ["compare", str(export), "--questionnaire", "proeve", "--waves", A, B]
+    for fmt in ("json", "csv"):
+        _, out, _ = run(capsys, *args, "--format", fmt)
+        records = json.loads(out) if fmt == "json" else list(csv.DictReader(io.StringIO(out)))
+        r = next(x for x in records if x["item"] == "forenklet")
+        got = [int(r[k]) for k in ("n", "n_a", "n_b", "n_ved_ikke_a", "n_ved_ikke_b",
+                                   "n_ubesvaret_a", "n_ubesvaret_b")]  # fmt: skip
+        assert got == [7, 4, 3, 2, 1, 1, 3]
+        assert r["status"] == "ok"
+
+
+def test_every_status_is_one_of_four_codes_with_words_in_note(capsys, tmp_path, citizens):
+    rows = wave_rows("forenklet", [1, 2, 3], [3, 4, 5]) + wave_rows("sagstype", [1, 2], [2, 3])
+    rows += wave_rows("forenklet", [1, 2], [3], "Thisted")
+    changed = wave_rows("brug", [1, 2, 3], [2, 3, 4])
+    for row in changed[3:]:
+        row["version"] = "2"  # 'brug' was reworded in version 2
+    export = write_export(tmp_path / "e.csv", rows + changed)
+    _, out, _ = run(capsys, "compare", str(export), "--questionnaire", "proeve", "--waves", A, B,
+                    "--by", "municipality", "--format", "json")  # fmt: skip
+    records = json.loads(out)
+    assert {r["status"] for r in records} == STATUSES
+    assert all(r["note"] == "" for r in records if r["item"] == "forenklet" and r["status"] == "ok")
+    nominal = next(r for r in records if r["status"] == "nominal")
+    assert nominal["note"] == "distributions only; no ordinal test applies to a nominal scale"
+    _, out, _ = run(capsys, "progression", str(citizens), "--questionnaire", "forloeb",
+                    "--by", "municipality", "--format", "csv")  # fmt: skip
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert {r["status"] for r in rows} <= STATUSES and all(":" not in r["status"] for r in rows)
+
+
+def test_progression_output_names_the_adjustment_and_hides_counts_of_too_few(capsys, tmp_path):
+    rows = []
+    for c, place in enumerate(["Furesø"] * 4 + ["Fanø"]):
+        for k in (1, 2):
+            for item in ["klarer_hverdag", "overskud", "bekymret", "tror_paa_mig", "en_plan"]:
+                code = 2 + c % 2 + (k - 1) * (item == "tror_paa_mig")
+                rows.append(
+                    answer(item, code, "", place, questionnaire="forloeb", response_id=f"{c}-{k}",
+                           respondent_key=f"borger-{c}", answered_at=f"2019-0{k}-01T10:00:00Z")
+                )  # fmt: skip
+    export = write_export(tmp_path / "borgere.csv", rows)
+    args = ["progression", str(export), "--questionnaire", "forloeb", "--by", "municipality"]
+    _, out, _ = run(capsys, *args, "--format", "json")
+    records = {(r["group"], r["item"]): r for r in json.loads(out)}
+    fanoe = records[("Fanø", "domain:tro")]
+    assert fanoe["status"] == "too_few" and fanoe["n"] == 1
+    assert [fanoe[k] for k in ("improved", "unchanged", "worsened")] == [None, None, None]
+    # five citizens, each +1: exact p = 2/32; domains hverdag and plan unchanged (p = 1);
+    # R: p.adjust(c(1, 0.0625, 1), "BH") = c(1, 0.1875, 1)
+    tro = records[("alle", "domain:tro")]
+    assert (tro["wilcoxon_p"], tro["p_adjusted"]) == (0.0625, pytest.approx(0.1875))
+    _, table, _ = run(capsys, *args)
+    assert "p_adjusted" in table.splitlines()[0] and "Benjamini-Hochberg" in table

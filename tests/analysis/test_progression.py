@@ -88,10 +88,10 @@ def brute_force_signed_rank(d):
 @given(st.lists(st.integers(-3, 3), min_size=1, max_size=11))
 def test_wilcoxon_exact_with_ties_and_zeros_equals_brute_force(d):
     result = wilcoxon_counts(Counter(d))
+    # With only zeros the enumeration has the single point W+ = 0: p = 1 (constant data).
+    assert result.p_value == pytest.approx(brute_force_signed_rank(d), abs=1e-12)
     if all(x == 0 for x in d):
-        assert result.p_value is None and "no citizen's answer changed" in result.reason
-    else:
-        assert result.p_value == pytest.approx(brute_force_signed_rank(d), abs=1e-12)
+        assert result.p_value == 1.0 and "no citizen's answer changed" in result.reason
 
 
 @settings(max_examples=80, deadline=None)
@@ -195,7 +195,7 @@ def test_progression_statistics(tmp_path):
     dom = find(result, "domain:tro")
     assert dom.improved == sum(c > limit for c in changes)
     assert dom.improved + dom.unchanged + dom.worsened == 4
-    assert "no reliability" in find(result, "domain:plan").status
+    assert "no reliability" in find(result, "domain:plan").note
     assert find(result, "domain:plan").improved is None
     for record in (x.to_record() for x in result.results):
         assert tuple(record) == JSON_KEYS
@@ -214,7 +214,7 @@ def test_small_numbers_of_citizens(tmp_path, n):
     else:
         assert r.status_code == "ok" and r.change_low is not None
     if n == 0:
-        assert r.mean_first is None and "no citizen has two occasions" in r.status
+        assert r.mean_first is None and "no citizen has two occasions" in r.note
 
 
 def test_no_change_at_all_is_said_in_words(tmp_path):
@@ -222,10 +222,10 @@ def test_no_change_at_all_is_said_in_words(tmp_path):
     for i in range(4):
         rows += occasion(f"b{i}", 1, everything(3)) + occasion(f"b{i}", 2, everything(3))
     r = find(run(tmp_path, rows), "en_plan")
-    assert r.mean_change == 0 and r.wilcoxon_p is None
-    assert "Wilcoxon undefined: no citizen's answer changed" in r.status
+    assert r.mean_change == 0 and r.wilcoxon_p == 1.0 and r.status == "ok"
+    assert "no citizen's answer changed" in r.note
     assert (r.change_low, r.change_high) == (0.0, 0.0)
-    assert "do not vary" in find(run(tmp_path, rows), "domain:hverdag").status
+    assert "do not vary" in find(run(tmp_path, rows), "domain:hverdag").note
 
 
 def test_groups_by_first_municipality(tmp_path):
@@ -282,4 +282,79 @@ def test_file_path_equals_independent_pair_counts(series):
         )
         got = find(result, measure).to_record()
         for key, value in expected.to_record().items():
+            if key == "p_adjusted":  # adjusted over the whole group, not one measure
+                continue
             assert got[key] == (pytest.approx(value) if isinstance(value, float) else value), key
+
+
+# --- one rule for multiple testing; status codes ---------------------------------------
+
+
+def adjusted_fixture(tmp_path):
+    """Furesø: six citizens, tror_paa_mig +1 for all, en_plan +1 for five; Allerød: three
+    citizens, tror_paa_mig +1; Fanø: one citizen, tror_paa_mig +1. Nothing else changes.
+    First scores alternate between 2 and 3, so reliable change is defined."""
+    rows = []
+    people = [("Furesø", 6), ("Allerød", 3), ("Fanø", 1)]
+    number = 0
+    for place, count in people:
+        for i in range(count):
+            base = 2 + number % 2
+            latest = everything(base) | {"tror_paa_mig": base + 1}
+            if place == "Furesø" and i < 5:
+                latest["en_plan"] = base + 1
+            citizen = f"b{number}"
+            rows += occasion(citizen, 1, everything(base), place)
+            rows += occasion(citizen, 2, latest, place)
+            number += 1
+    return run(tmp_path, rows, by_municipality=True)
+
+
+def test_progression_p_values_are_benjamini_hochberg_adjusted_per_group(tmp_path):
+    """Exact Wilcoxon p with every non-zero difference +1 is 2 / 2^n (n non-zero), 1 without
+    change. Expected values are R's p.adjust(p, "BH") worked by hand:
+    alle domains p = (1, 2/1024, 2/32) -> (1, 0.005859375, 0.09375);
+    alle items p = (1, 1, 1, 2/1024, 2/32) -> (1, 1, 1, 0.009765625, 0.15625);
+    Furesø domains p = (1, 2/64, 2/32) -> (1, 0.09375, 0.09375);
+    Allerød domains p = (1, 2/8, 1) -> (1, 0.75, 1).
+    """
+    result = adjusted_fixture(tmp_path)
+    expected = {
+        ("alle", "domain:hverdag"): (1.0, 1.0),
+        ("alle", "domain:tro"): (2 / 1024, 0.005859375),
+        ("alle", "domain:plan"): (2 / 32, 0.09375),
+        ("alle", "klarer_hverdag"): (1.0, 1.0),
+        ("alle", "tror_paa_mig"): (2 / 1024, 0.009765625),
+        ("alle", "en_plan"): (2 / 32, 0.15625),
+        ("Furesø", "domain:hverdag"): (1.0, 1.0),
+        ("Furesø", "domain:tro"): (2 / 64, 0.09375),
+        ("Furesø", "domain:plan"): (2 / 32, 0.09375),
+        ("Allerød", "domain:tro"): (2 / 8, 0.75),
+        ("Allerød", "domain:plan"): (1.0, 1.0),
+    }
+    for (group, measure), (p, adjusted) in expected.items():
+        r = find(result, measure, group)
+        assert (r.wilcoxon_p, r.p_adjusted) == (pytest.approx(p), pytest.approx(adjusted))
+    fanoe = find(result, "domain:tro", "Fanø")
+    assert fanoe.wilcoxon_p is None and fanoe.p_adjusted is None
+
+
+def test_too_few_rows_carry_no_reliable_change_counts(tmp_path):
+    result = adjusted_fixture(tmp_path)
+    assert find(result, "domain:tro").improved == 10  # the limit is below a change of 1
+    fanoe = find(result, "domain:tro", "Fanø")
+    assert fanoe.n == 1 and fanoe.status == "too_few"
+    assert (fanoe.improved, fanoe.unchanged, fanoe.worsened) == (None, None, None)
+    record = fanoe.to_record()
+    assert (record["improved"], record["unchanged"], record["worsened"]) == (None, None, None)
+
+
+def test_status_is_a_bare_code_and_the_words_are_in_note(tmp_path):
+    result = adjusted_fixture(tmp_path)
+    for r in result.results:
+        record = r.to_record()
+        assert record["status"] in ("ok", "too_few")
+        assert ":" not in record["status"]
+    fanoe = find(result, "domain:tro", "Fanø").to_record()
+    assert fanoe["note"] == "fewer than 3 citizens with two occasions (1)"
+    assert find(result, "domain:plan").to_record()["note"].startswith("no reliable change")
