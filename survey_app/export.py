@@ -58,10 +58,6 @@ def inert(cell: str) -> str:
     return "'" + cell if cell.startswith(SPREADSHEET_TRIGGERS) else cell
 
 
-def _csv_cell(cell):
-    return inert(cell) if isinstance(cell, str) else cell
-
-
 def answer_rows_query(filters: ExportFilter):
     """The answer rows a filter selects, with their response, version, wave and municipality,
     in export order (questionnaire, version, time, response, item)."""
@@ -169,7 +165,8 @@ def csv_chunks(
     writer.writerow(header)
     pending = 1
     for row in rows:
-        writer.writerow(["" if cell is None else _csv_cell(cell) for cell in row])
+        # The csv module writes None as an empty cell.
+        writer.writerow([inert(cell) if isinstance(cell, str) else cell for cell in row])
         pending += 1
         if pending >= rows_per_chunk:
             yield buffer.getvalue()

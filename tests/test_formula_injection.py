@@ -82,7 +82,7 @@ def test_tokens_never_start_with_a_formula_character():
     assert all(len(t) == 32 for t in tokens) and len(set(tokens)) == len(tokens)
 
 
-def test_invitation_csv_from_the_dashboard_and_the_command_line_is_exact(app):
+def test_invitation_csv_from_the_command_line_is_exact(app):
     open_wave(app)
     result = app.test_cli_runner().invoke(
         main,

@@ -15,11 +15,12 @@ def test_figures_draw_without_inline_styles(demo_server, new_context):  # noqa: 
     page = new_context().new_page()
     console = []
     page.on("console", lambda message: console.append(message.text))
-    page.goto(demo_server + "/login")
+    page.goto(demo_server + "/login", timeout=15_000)
     page.get_by_label("E-mail").fill(EVALUATOR)
     page.get_by_label("Adgangskode").fill(PASSWORD)
     page.get_by_role("button", name="Log ind").click()
-    page.goto(demo_server + COMPARISON)
+    page.wait_for_url("**/dashboard/", timeout=15_000)
+    page.goto(demo_server + COMPARISON, timeout=15_000)
     page.wait_for_selector(".chart-area .main-svg", timeout=15_000)
     page.wait_for_load_state("networkidle")
     assert not [text for text in console if "Content Security Policy" in text], console
