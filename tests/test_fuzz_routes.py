@@ -22,13 +22,15 @@ from urllib.parse import quote, urlencode
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from sqlmodel import select
 
 import survey_app
 from survey_app.answering.responses import field_name
 from survey_app.auth import idle_timeout
-from survey_app.auth.users import load_signed_in
+from survey_app.auth.users import load_signed_in, start_login_session
 from survey_app.cli import main
 from survey_app.db import get_session
+from survey_app.models import User
 from survey_app.registry import definition_of, find_version
 from tests.conftest import (
     PASSWORD,
@@ -36,7 +38,6 @@ from tests.conftest import (
     invite,
     make_test_app,
     open_wave,
-    sign_in,
     signed_in_client,
 )
 from tests.test_access_matrix import RULES_APP
@@ -209,19 +210,19 @@ def fuzzed(database_url, tmp_path_factory):
 
 def signed_in_again_if_ended(fuzzed: Fuzzed, role: str) -> None:
     """A fuzzed request may have ended the role's sign-in (POST /logout, five wrong PINs on the
-    tablet): sign in anew, so later requests are still made as that role."""
+    tablet): open a new sign-in session in the same cookie, so later requests are still made
+    as that role (with the same CSRF token)."""
     if role not in STAFF_ROLES:
         return
     client = fuzzed.app.test_client()
     client.set_cookie("session", fuzzed.cookies[role])
-    with client.session_transaction() as cookie:
-        key = cookie.get("_user_id", "")
-    with fuzzed.app.app_context():
-        signed_in = load_signed_in(get_session(), key, idle_timeout())
-    if signed_in is None:
-        client = fuzzed.app.test_client()
-        assert sign_in(client, email_of(role)).status_code == 302
-        fuzzed.cookies[role], fuzzed.csrf[role] = cookie_and_csrf(client)
+    with client.session_transaction() as cookie, fuzzed.app.app_context():
+        db = get_session()
+        if load_signed_in(db, cookie.get("_user_id", ""), idle_timeout()) is None:
+            user = db.exec(select(User).where(User.email == email_of(role))).one()
+            cookie["_user_id"] = start_login_session(db, user)
+            db.commit()
+    fuzzed.cookies[role] = session_cookie(client)
 
 
 def parameter_names() -> tuple[str, ...]:
