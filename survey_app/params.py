@@ -36,7 +36,7 @@ def _refuse(status: int, message: str):
     raise BadParameter(message)
 
 
-def shown(value: str, length: int = 40) -> str:
+def _shown(value: str, length: int = 40) -> str:
     """``value`` fit to quote in a message: control characters as ``?``, at most ``length``."""
     value = CONTROL_CHARACTERS.sub("?", value)
     return value if len(value) <= length else value[:length] + "…"
@@ -48,20 +48,13 @@ def escape_control_characters(value: str) -> str:
 
 
 def text_param(
-    values: MultiDict,
-    name: str,
-    *,
-    max_length: int = MAX_TEXT,
-    required: bool = False,
-    status: int = 400,
+    values: MultiDict, name: str, *, max_length: int = MAX_TEXT, status: int = 400
 ) -> str:
     """The text ``name`` without surrounding spaces ("" when absent), refused when it has
     control characters or is longer than ``max_length``."""
     value = values.get(name, "").strip()
     if CONTROL_CHARACTERS.search(value) or len(value) > max_length:
         _refuse(status, f"Feltet „{name}“ har tegn, der ikke kan bruges, eller er for langt.")
-    if required and not value:
-        _refuse(status, f"Feltet „{name}“ mangler.")
     return value
 
 
@@ -85,7 +78,7 @@ def int_param(
     return int(raw)
 
 
-def date_param(values: MultiDict, name: str, *, status: int = 400) -> date | None:
+def date_param(values: MultiDict, name: str) -> date | None:
     """The date ``name`` (ÅÅÅÅ-MM-DD, between 1900 and 2999), or None when absent or empty."""
     raw = values.get(name, "").strip()
     if not raw:
@@ -95,9 +88,8 @@ def date_param(values: MultiDict, name: str, *, status: int = 400) -> date | Non
     except ValueError:
         day = None
     if day is None or not EARLIEST_DATE <= day <= LATEST_DATE:
-        _refuse(
-            status,
-            f"„{shown(raw)}“ er ikke en dato mellem {EARLIEST_DATE} og {LATEST_DATE} "
+        raise BadParameter(
+            f"„{_shown(raw)}“ er ikke en dato mellem {EARLIEST_DATE} og {LATEST_DATE} "
             "(brug ÅÅÅÅ-MM-DD).",
         )
     return day
