@@ -70,28 +70,28 @@ class Invitation(SQLModel, table=True):
 # transaction (xmin), a position or a time with the invitation (see answering/links.py).
 
 
-class SpentLink(SQLModel, table=True):
+class LinkState(SQLModel):
+    """What is kept under a link's seal: the group it counts in (wave, municipality)."""
+
+    seal: str = Field(primary_key=True, max_length=64)
+    wave_id: int = Field(foreign_key="wave.id", index=True)
+    municipality_id: int = Field(foreign_key="municipality.id", index=True)
+    is_demo: bool = False
+
+
+class SpentLink(LinkState, table=True):
     """A link that has been used to submit; its primary key makes submission happen once."""
 
     __tablename__ = "spent_link"
 
-    seal: str = Field(primary_key=True, max_length=64)
-    wave_id: int = Field(foreign_key="wave.id", index=True)
-    municipality_id: int = Field(foreign_key="municipality.id", index=True)
-    is_demo: bool = False
 
-
-class LinkDraft(SQLModel, table=True):
+class LinkDraft(LinkState, table=True):
     """Answers saved part-way on a link, until the link is used."""
 
     __tablename__ = "link_draft"
 
-    seal: str = Field(primary_key=True, max_length=64)
-    wave_id: int = Field(foreign_key="wave.id", index=True)
-    municipality_id: int = Field(foreign_key="municipality.id", index=True)
     answers: str = Field(sa_column=Column(Text, nullable=False))
     saved_at: datetime = Field(default_factory=utcnow)
-    is_demo: bool = False
 
 
 class Response(SQLModel, table=True):

@@ -34,6 +34,16 @@ def _insert(session: Session, table):
     return dialect.insert(table)
 
 
+def _link_values(seal: str, invitation: Invitation) -> dict:
+    """What a used-mark or draft keeps beside its seal: the group it counts in, and demo or not."""
+    return {
+        "seal": seal,
+        "wave_id": invitation.wave_id,
+        "municipality_id": invitation.municipality_id,
+        "is_demo": invitation.is_demo,
+    }
+
+
 def is_spent(session: Session, seal: str) -> bool:
     """Whether the link with this seal has been used to submit."""
     return session.get(SpentLink, seal) is not None
@@ -46,12 +56,7 @@ def spend(session: Session, seal: str, invitation: Invitation) -> bool:
     """
     result = session.execute(
         _insert(session, SpentLink)
-        .values(
-            seal=seal,
-            wave_id=invitation.wave_id,
-            municipality_id=invitation.municipality_id,
-            is_demo=invitation.is_demo,
-        )
+        .values(**_link_values(seal, invitation))
         .on_conflict_do_nothing(index_elements=["seal"])
         .returning(SpentLink.seal)
     )
@@ -72,13 +77,7 @@ def keep_draft(session: Session, seal: str, invitation: Invitation, answers: dic
     values = {"answers": json.dumps(answers), "saved_at": utcnow()}
     session.execute(
         _insert(session, LinkDraft)
-        .values(
-            seal=seal,
-            wave_id=invitation.wave_id,
-            municipality_id=invitation.municipality_id,
-            is_demo=invitation.is_demo,
-            **values,
-        )
+        .values(**_link_values(seal, invitation), **values)
         .on_conflict_do_update(index_elements=["seal"], set_=values)
     )
 
