@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 from flask import Blueprint, render_template, request
 from sqlalchemy import func, select
@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from .access import AUDIT_ROLES, roles_required
 from .audit import record_staff_action
 from .db import get_session
+from .formatting import COPENHAGEN
 from .models import AuditEvent
-from .waves import WaveError, parse_iso
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PAGE_SIZE = 50
@@ -36,11 +36,13 @@ def audit_log():
         filters[name] = value
         if value:
             try:
-                moment = parse_iso(value, name)
-            except WaveError:
+                day = date.fromisoformat(value)
+            except ValueError:
                 errors.append(f"„{value}“ er ikke en dato (brug ÅÅÅÅ-MM-DD).")
                 continue
-            query = query.where(compare(moment + timedelta(days=1) if name == "to" else moment))
+            # Dates are Danish days, as the log shows its times.
+            day += timedelta(days=1) if name == "to" else timedelta()
+            query = query.where(compare(datetime.combine(day, datetime.min.time(), COPENHAGEN)))
     total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
     page = max(1, request.args.get("page", 1, type=int))
     events = session.execute(

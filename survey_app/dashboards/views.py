@@ -30,7 +30,7 @@ from .counts import (
     wave_count_table,
     waves_of,
 )
-from .fieldwork import all_waves, fieldwork_rows
+from .fieldwork import all_waves, fieldwork_rows, grouped
 from .progression import build_progression
 from .suppression import suppressed_table
 
@@ -54,7 +54,7 @@ def fieldwork():
     session.commit()
     return render_template(
         "dashboards/fieldwork.html",
-        rows=rows,
+        groups=grouped(rows),
         waves=all_waves(session) if can_invite else [],
         municipalities=[m for m in places if may_invite(current_user, m.id)],
         can_invite=can_invite,
@@ -131,7 +131,8 @@ def compare(questionnaire: str, wave_a: str, wave_b: str):
     table = wave_count_table(session, current_user, questionnaire, [wave_a, wave_b])
     groups = _groups_for(current_user, table.groups())
     threshold = current_app.config["SUPPRESSION_THRESHOLD"]
-    sections = build_sections(table, definition, wave_a, wave_b, groups, threshold)
+    titles = {key: wave.title for key, (wave, _) in waves.items()}
+    sections = build_sections(table, definition, wave_a, wave_b, groups, threshold, titles)
     audit_view("view_comparison", f"{questionnaire}/{wave_a}/{wave_b}")
     session.commit()
     return render_template(
