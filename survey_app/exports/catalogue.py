@@ -20,7 +20,7 @@ EXPORT_FORMATS = [
     ExportFormat(
         "csv",
         "Lang CSV",
-        "Én række pr. besvarelse og spørgsmål, alle versioner – til R, Stata, Python "
+        "Én række pr. besvarelse og spørgsmål – til R, Stata, Python "
         "og analyseværktøjet (python -m analysis).",
         per_version=False,
     ),
