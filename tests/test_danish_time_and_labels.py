@@ -138,3 +138,36 @@ def test_wave_title_in_language():
     assert wave.title_in("en") == "Summer" and wave.title_in("da") == "Sommer"
     wave.title_en = None
     assert wave.title_in("en") == "Sommer"
+
+
+def test_migration_0005_adds_english_titles_to_the_seeds_waves_only(tmp_path):
+    from alembic import command
+    from sqlalchemy import create_engine, text
+
+    from survey_app.migrate import alembic_config, upgrade_to_head
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+    config = alembic_config(engine)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0004")
+        connection.execute(
+            text(
+                "INSERT INTO questionnaire_version (id, key, version, title, audience, anonymous, "
+                "repeated, fingerprint, definition, loaded_at) "
+                "VALUES (1, 'k', 1, 't', 'caseworker', 1, 0, 'f', '{}', '2026-01-01')"
+            )
+        )
+        for key, title in (("sommer-2020", "Sommer 2020"), ("egen", "Egen runde")):
+            connection.execute(
+                text(
+                    "INSERT INTO wave (questionnaire_version_id, key, title, opens_at, "
+                    "closes_at, is_demo) VALUES (1, :k, :t, '2026-01-01', '2027-01-01', 0)"
+                ),
+                {"k": key, "t": title},
+            )
+    upgrade_to_head(engine, seal_key="k1")
+    with engine.connect() as connection:
+        titles = dict(connection.execute(text("SELECT key, title_en FROM wave")).all())
+    assert titles == {"sommer-2020": "Summer 2020", "egen": None}
+    engine.dispose()
