@@ -46,7 +46,6 @@ FILE_FORMATS = {
 }
 FORMATS = {f.suffix for f in EXPORT_FORMATS}
 LONG_FORMATS = {f.suffix for f in EXPORT_FORMATS if not f.per_version}
-assert set(FILE_FORMATS) <= FORMATS
 
 
 @dataclass(frozen=True)
