@@ -187,6 +187,9 @@ def _filename(wanted: ExportRequest, prefix: str, extension: str) -> str:
 def index():
     """Data og eksport: every questionnaire and its waves, each with a page of downloads."""
     session = get_session()
+    requested_municipality(
+        session, current_user, request.args.get("municipality"), "view_export_page"
+    )
     listing = [(key, title, [w for w, _ in waves_of(session, key)])
                for key, title in questionnaire_titles(session)]  # fmt: skip
     record_staff_action(session, "view_export_page")

@@ -435,7 +435,8 @@ def test_english_session_shows_english_texts_and_buttons(app, live_server, new_c
         ["This is the first time you answer. Next time you can see if anything changed."]
     )
     expect(page.locator("#own-progress .main-svg").first).to_be_visible()
-    expect(page.locator("#own-progress")).to_contain_text("Your answers over time")
+    expect(page.locator("figure.chart figcaption")).to_have_text("Your answers over time")
+    expect(page.locator("#own-progress")).to_contain_text("Time 1")
     body = page.locator("body").inner_text()
     for danish in ("Spørgsmål", "Tak for dine svar", "Næste", "Tilbage", "Dine svar"):
         assert danish not in body, danish
