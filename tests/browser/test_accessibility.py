@@ -325,7 +325,8 @@ def test_the_thank_you_page_names_its_chart_once_without_overlapping_markers(
         page.get_by_role("button", name="Næste").click()
     page.get_by_role("button", name="Send svar").click()
     expect(page.get_by_role("heading", name="Tak for dine svar")).to_be_visible()
-    expect(page.locator("#own-progress .main-svg").first).to_be_visible()
+    # plotly.js is a few MB: on a busy machine it may take a while to draw.
+    expect(page.locator("#own-progress .main-svg").first).to_be_visible(timeout=15_000)
     expect(page.get_by_text("Dine svar over tid")).to_have_count(1)
     assert page.locator("#own-progress .gtitle").count() == 0
     ticks = page.locator("#own-progress .xtick text").all_text_contents()
