@@ -310,11 +310,18 @@ def progression_figure(
 
 
 def citizen_trajectory_figure(
-    trajectory: Sequence[ScoredOccasion], definition: QuestionnaireDef
+    trajectory: Sequence[ScoredOccasion],
+    definition: QuestionnaireDef,
+    occasion_labels: Sequence[str] | None = None,
+    title: str | None = "Dine svar over tid",
 ) -> go.Figure:
-    """One citizen's own domain scores (items, if no domains) on every occasion so far."""
+    """One citizen's own domain scores (items, if no domains) on every occasion so far.
+
+    ``occasion_labels`` name the occasions on the x axis (default "1. gang" and the ISO date);
+    ``title`` None leaves the title to the page around the figure. With one occasion the
+    measures' markers stand side by side rather than on top of each other."""
     fig = go.Figure()
-    x = [f"{o.number}. gang<br>{o.answered_at[:10]}" for o in trajectory]
+    x = list(occasion_labels or [f"{o.number}. gang<br>{o.answered_at[:10]}" for o in trajectory])
     for j, measure in enumerate(_plotted_measures(definition)):
         fig.add_trace(
             go.Scatter(
@@ -336,8 +343,11 @@ def citizen_trajectory_figure(
             )
         )
     top = max((i.n_options for i in definition.items if i.scale_type == "ordinal"), default=5)
+    if len(trajectory) == 1:
+        # Equal first scores would otherwise hide each other's markers at the one x position.
+        fig.update_layout(scattermode="group", scattergap=0.5)
     fig.update_layout(
-        title="Dine svar over tid",
+        title=title,
         font={**FONT, "size": 16},
         yaxis={"title": "Score (højere er bedre)", "range": [0.8, top + 0.2], "dtick": 1},
         # the tick labels already say "1. gang" and the date

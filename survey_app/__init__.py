@@ -47,6 +47,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
 
     from . import auth
+    from .access import EXPORT_ROLES
     from .admin import bp as admin_bp
     from .answering.views import bp as answering_bp
     from .dashboards.views import bp as dashboards_bp
@@ -54,6 +55,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .exports.views import bp as exports_bp
     from .formatting import register_filters
     from .kiosk.views import bp as kiosk_bp
+    from .labels import register_labels
     from .pages import bp as pages_bp
 
     app.register_blueprint(pages_bp)
@@ -65,4 +67,6 @@ def create_app(config: dict | None = None) -> Flask:
     auth.init_app(app)
     register_error_handlers(app)
     register_filters(app)
+    register_labels(app)
+    app.jinja_env.globals["EXPORT_ROLES"] = EXPORT_ROLES
     return app

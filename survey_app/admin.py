@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from flask import Blueprint, render_template, request
 from sqlalchemy import func, select
@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from .access import AUDIT_ROLES, roles_required
 from .audit import record_staff_action
 from .db import get_session
+from .formatting import COPENHAGEN
 from .models import AuditEvent
 from .params import BadParameter, date_param, int_param, text_param
 
@@ -40,8 +41,9 @@ def audit_log():
             errors.append(exc.description)  # shown above the filter form, which keeps the value
             continue
         if day:
-            moment = datetime.combine(day, time(), UTC)
-            query = query.where(compare(moment + timedelta(days=1) if name == "to" else moment))
+            # Dates are Danish days, as the log shows its times.
+            day += timedelta(days=1) if name == "to" else timedelta()
+            query = query.where(compare(datetime.combine(day, time(), COPENHAGEN)))
     total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
     page = int_param(request.args, "page", maximum=MAX_PAGE, default=1)
     events = session.execute(

@@ -148,11 +148,12 @@ def versions_command(key):
 @main.command("create-wave")
 @click.option("--questionnaire", "questionnaire", required=True, help="Questionnaire key.")
 @click.option("--wave", "wave_key", required=True, help="Wave key, e.g. jan-2019.")
-@click.option("--title", required=True)
+@click.option("--title", required=True, help="Danish title, shown on the pages.")
+@click.option("--title-en", default=None, help="English title (optional).")
 @click.option("--opens", required=True, help="ISO 8601 date or time (UTC if no offset).")
 @click.option("--closes", required=True, help="ISO 8601 date or time (UTC if no offset).")
 @click.option("--version", type=int, default=None, help="Version (default: the newest).")
-def create_wave_command(questionnaire, wave_key, title, opens, closes, version):
+def create_wave_command(questionnaire, wave_key, title, title_en, opens, closes, version):
     """Create a wave of a questionnaire version, open between two times."""
     session = get_session()
     try:
@@ -164,6 +165,7 @@ def create_wave_command(questionnaire, wave_key, title, opens, closes, version):
             parse_iso(opens, "--opens"),
             parse_iso(closes, "--closes"),
             version=version,
+            title_en=title_en,
         )
     except WaveError as exc:
         raise click.ClickException(str(exc)) from exc

@@ -10,7 +10,8 @@ from sqlmodel import Session
 
 from .db import get_session
 
-CSV_TYPE = "text/csv; charset=utf-8"
+# Flask adds "; charset=utf-8" to text types itself.
+CSV_TYPE = "text/csv"
 DANISH_LETTERS = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "Æ": "Ae", "Ø": "Oe", "Å": "Aa"})
 
 

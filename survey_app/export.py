@@ -153,15 +153,23 @@ def export_rows(session: Session, filters: ExportFilter) -> Iterator[list[str]]:
 
 
 def csv_chunks(
-    rows: Iterable[list], header: list[str] = EXPORT_COLUMNS, rows_per_chunk: int = 500
+    rows: Iterable[list],
+    header: list[str] = EXPORT_COLUMNS,
+    rows_per_chunk: int = 500,
+    *,
+    for_excel: bool = False,
 ) -> Iterator[str]:
     """CSV text (header first) in chunks, for streaming to a file or an HTTP response.
 
     Every CSV the app writes comes from here: an empty cell stands for None, and a text cell
-    that a spreadsheet would run as a formula is made inert (see ``inert``).
+    that a spreadsheet would run as a formula is made inert (see ``inert``). ``for_excel``
+    writes what Danish Excel opens by double-click: a byte order mark first and ``;`` between
+    cells (Danish Excel reads ``,`` as the decimal comma).
     """
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv.writer(buffer, delimiter=";" if for_excel else ",", lineterminator="\n")
+    if for_excel:
+        buffer.write("\ufeff")
     writer.writerow(header)
     pending = 1
     for row in rows:

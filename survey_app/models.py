@@ -46,9 +46,14 @@ class Wave(SQLModel, table=True):
     questionnaire_version_id: int = Field(foreign_key="questionnaire_version.id", index=True)
     key: str = Field(max_length=60)
     title: str = Field(max_length=200)
+    title_en: str | None = Field(default=None, max_length=200)
     opens_at: datetime
     closes_at: datetime
     is_demo: bool = False
+
+    def title_in(self, language: str) -> str:
+        """The title in ``language``: the English one on English pages when there is one."""
+        return (self.title_en if language == "en" else None) or self.title
 
 
 class Invitation(SQLModel, table=True):

@@ -78,6 +78,7 @@ def create_wave(
     closes_at: datetime,
     version: int | None = None,
     is_demo: bool = False,
+    title_en: str | None = None,
 ) -> Wave:
     """Create a wave on a version of ``questionnaire`` (the newest unless ``version`` is given)."""
     stored = find_version(session, questionnaire, version)
@@ -98,6 +99,7 @@ def create_wave(
         questionnaire_version_id=stored.id,
         key=wave_key,
         title=title.strip(),
+        title_en=(title_en or "").strip() or None,
         opens_at=opens_at,
         closes_at=closes_at,
         is_demo=is_demo,
@@ -122,6 +124,7 @@ def ensure_historic_waves(session: Session) -> list[str]:
                 historic.opens_at,
                 historic.closes_at,
                 version=1,
+                title_en=historic.title_en,
             )
             added.append(f"{historic.questionnaire}/{historic.key}")
     return added

@@ -76,6 +76,11 @@ ARGUMENTS: dict[str, list[tuple[dict[str, str], dict[str, str]]]] = {
     ]
     # the repeated citizen questionnaire has no waves
     + [({"name": "en-plan.csv"}, {}), ({"name": "en-plan.xlsx"}, {})],
+    "exports.page": [
+        ({"questionnaire": "ledighedsydelse"}, {}),
+        ({"questionnaire": "ledighedsydelse", "wave": "jan-2019"}, {}),
+        ({"questionnaire": "en-plan"}, {}),
+    ],
 }
 
 
@@ -278,7 +283,7 @@ def test_access(demo_app, role_clients, role, target):
         assert "Ingen adgang" in response.text
         return
     assert len(denied_events(demo_app)) == denied_before
-    if target.kind == "export":
+    if target.endpoint == "exports.download":
         assert "attachment" in response.headers.get("Content-Disposition", "")
     if role in ("coordinator", "caseworker"):
         leaked = leaked_names(readable_text(response))

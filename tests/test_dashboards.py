@@ -86,8 +86,8 @@ def test_comparison_shows_statistics_and_a_plain_reading(two_waves):
     answer_waves(app, "Aalborg", ["1", "1", "2", "1", "2", "1"], ["5", "4", "5", "5", "4", "5"])
     page = signed_in_client(app, "evaluator").get(COMPARE).text
     row = statistics_row(page, "Alle kommuner")
-    assert "Sikker forskel: svarene i runde-b ligger højere end i runde-a" in row
-    assert "(exact)" in row
+    assert "Sikker forskel: svarene i „Test runde-b“ ligger højere end i „Test runde-a“" in row
+    assert "(eksakt)" in row
     assert "−1,00" in row  # Cliff's delta: every B answer is higher
     assert 'class="num">p (Mann-Whitney)</th>' in page
 

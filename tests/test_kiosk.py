@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 
@@ -222,7 +223,7 @@ def test_a_resent_screen_does_not_skip_the_next_question(app, caseworker):
     register(caseworker, "sag-1")
     start(caseworker)
     _, occasion, [first], csrf = screen(caseworker)
-    data = {"csrf_token": csrf, "occasion": occasion, "position": "0", "move": "next"}
+    data = {"csrf_token": csrf, "occasion": occasion, "position": "0", "move": "next", first: "3"}
     caseworker.post("/kiosk/answer", data=data)
     caseworker.post("/kiosk/answer", data=data)  # the confirmation was lost; the page resends
     page, _, [shown], _ = screen(caseworker)
@@ -311,3 +312,70 @@ def test_tablet_pages_follow_the_access_rule(app, caseworker):
     )  # fmt: skip
     assert refused.status_code == 404
     assert count_rows(app, KioskSession) == 1
+
+
+def test_next_without_an_answer_stays_on_the_question_and_says_it_is_missing(app, caseworker):
+    register(caseworker, "sag-1")
+    start(caseworker)
+    _, occasion, [first], csrf = screen(caseworker)
+    reply = post_screen(caseworker, csrf, occasion, {"move": "next"})
+    page = caseworker.get(reply.headers["Location"])
+    key = first.removeprefix("item-")
+    assert "Spørgsmål 1 af 12" in page.text
+    assert f'id="err-{key}"' in page.text and "Vælg et svar på dette spørgsmål." in page.text
+    assert f'aria-describedby="err-{key}"' in page.text
+    assert "<title>Fejl:" in page.text
+    # Pause and an answer still work from the same screen.
+    _, occasion, [name], csrf = screen(caseworker)
+    assert name == first
+    reply = post_screen(caseworker, csrf, occasion, {first: "2", "move": "next"})
+    page, _, [second], _ = screen(caseworker)
+    assert "Spørgsmål 2 af 12" in page.text and second != first and "err-" not in page.text
+
+
+def test_next_on_the_all_on_one_page_layout_marks_every_missing_answer(app, caseworker):
+    register(caseworker, "sag-1")
+    start(caseworker, layout="all")
+    _, occasion, names, csrf = screen(caseworker)
+    answers = {n: "3" for n in names[2:]}
+    reply = post_screen(caseworker, csrf, occasion, dict(answers, move="next"))
+    assert "review" not in reply.headers["Location"]
+    page = caseworker.get(reply.headers["Location"]).text
+    assert len(re.findall(r'class="error-message" id="err-', page)) == 2
+    assert re.search(rf'id="{names[2]}-3"[^>]*checked', page)  # the given answers are kept
+
+
+def test_the_review_page_marks_required_unanswered_questions(app, caseworker):
+    register(caseworker, "sag-1")
+    start(caseworker)
+    answer_all(caseworker)
+    with app.app_context():
+        session = get_session()
+        kiosk = session.exec(select(KioskSession)).one()
+        answers = json.loads(kiosk.draft)
+        missing = sorted(answers)[0]
+        del answers[missing]
+        kiosk.draft = json.dumps(answers)
+        session.add(kiosk)
+        session.commit()
+    page = caseworker.get("/kiosk/answer?review=1").text
+    assert "Dine svar" in page
+    assert page.count("Mangler svar – spørgsmålet skal besvares") == 1
+    assert "1 spørgsmål mangler svar og skal besvares" in page
+
+
+def test_the_done_page_names_its_chart_once_and_dates_the_occasion_in_danish(app, caseworker):
+    from survey_app.formatting import date_text
+
+    register(caseworker, "sag-1")
+    start(caseworker)
+    occasion = answer_all(caseworker)
+    submit(caseworker, occasion)
+    page = caseworker.get("/kiosk/done").text
+    assert page.count("Dine svar over tid") == 1  # the caption; the figure has no title of its own
+    figure = json.loads(re.search(r'class="plotly-figure"[^>]*>(.*?)</script>', page, re.S)[1])
+    today = date_text(utcnow())
+    assert all(trace["x"] == [f"1. gang<br>{today}"] for trace in figure["data"])
+    assert not figure["layout"].get("title", {}).get("text")
+    # One occasion: the domains' markers are placed side by side, not on top of each other.
+    assert figure["layout"]["scattermode"] == "group"

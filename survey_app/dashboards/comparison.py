@@ -43,7 +43,7 @@ class ItemSection:
 
 
 def reading(result: Comparison, wave_a: str, wave_b: str) -> str:
-    """A plain-language reading of one comparison, in Danish."""
+    """A plain-language reading of one comparison, in Danish, naming the waves by title."""
     if result.status_code == "too_few":
         return "For få svar til en test"
     if result.status_code == "nominal":
@@ -57,10 +57,10 @@ def reading(result: Comparison, wave_a: str, wave_b: str) -> str:
         return "Ingen sikker forskel"
     if result.cliffs is not None:
         direction = "lavere" if result.cliffs.delta > 0 else "højere"
-        return f"Sikker forskel: svarene i {wave_b} ligger {direction} end i {wave_a}"
+        return f"Sikker forskel: svarene i „{wave_b}“ ligger {direction} end i „{wave_a}“"
     if result.yes_no is not None:
         direction = "større" if result.yes_no.difference > 0 else "mindre"
-        return f"Sikker forskel: andelen 'ja' er {direction} i {wave_b}"
+        return f"Sikker forskel: andelen „ja“ er {direction} i „{wave_b}“"
     return "Sikker forskel"
 
 
@@ -75,9 +75,12 @@ def build_sections(
     wave_b: str,
     groups: list[str],
     threshold: int,
+    titles: dict[str, str] | None = None,
 ) -> list[ItemSection]:
     """Per item: statistics for each group, counts shown as '<N' where small, figures
-    drawn only from groups and cells at or above the threshold."""
+    drawn only from groups and cells at or above the threshold. ``titles`` names the waves
+    in the readings (by key when missing)."""
+    title_a, title_b = ((titles or {}).get(w, w) for w in (wave_a, wave_b))
     results = compare_counts(table, definition, wave_a, wave_b, groups)
     plotted, hidden = suppressed_table(table, threshold, [wave_a, wave_b])
     by_key = {(r.item, r.group): r for r in results}
@@ -101,7 +104,7 @@ def build_sections(
                     option_counts_b=[shown(c, threshold) for c in cell_b.counts],
                     ved_ikke_a=shown(cell_a.ved_ikke, threshold),
                     ved_ikke_b=shown(cell_b.ved_ikke, threshold),
-                    reading=reading(result, wave_a, wave_b) if result else "",
+                    reading=reading(result, title_a, title_b) if result else "",
                 )
             )
         shown_groups = [g for g in groups if g not in hidden and g != ALL_GROUP]

@@ -126,6 +126,41 @@ def fieldwork_rows(session: Session, user) -> list[FieldworkRow]:
     ]
 
 
+@dataclass(frozen=True)
+class WaveGroup:
+    """One wave's rows, one per municipality."""
+
+    wave: Wave
+    version: int
+    rows: list[FieldworkRow]
+
+    @property
+    def state(self) -> WaveState:
+        return wave_state(self.wave)
+
+
+@dataclass(frozen=True)
+class QuestionnaireGroup:
+    """One questionnaire's waves, newest first: the title is shown once for all of them."""
+
+    questionnaire: str
+    title: str
+    waves: list[WaveGroup]
+
+
+def grouped(rows: list[FieldworkRow]) -> list[QuestionnaireGroup]:
+    """The rows grouped by questionnaire and wave, keeping their order."""
+    groups: list[QuestionnaireGroup] = []
+    for row in rows:
+        if not groups or groups[-1].questionnaire != row.questionnaire:
+            groups.append(QuestionnaireGroup(row.questionnaire, row.title, []))
+        waves = groups[-1].waves
+        if not waves or waves[-1].wave.id != row.wave.id:
+            waves.append(WaveGroup(row.wave, row.version, []))
+        waves[-1].rows.append(row)
+    return groups
+
+
 def invitable_waves(session: Session) -> list[tuple[str, Wave]]:
     """The waves links can be made for (open or not yet open), with their questionnaire key."""
     query = (

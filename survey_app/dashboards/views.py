@@ -32,7 +32,7 @@ from .counts import (
     wave_count_table,
     waves_of,
 )
-from .fieldwork import fieldwork_rows, invitable_waves
+from .fieldwork import fieldwork_rows, grouped, invitable_waves
 from .pairs import comparable_wave_pairs
 from .progression import build_progression
 from .suppression import suppressed_table
@@ -57,7 +57,7 @@ def fieldwork():
     session.commit()
     return render_template(
         "dashboards/fieldwork.html",
-        rows=rows,
+        groups=grouped(rows),
         waves=invitable_waves(session) if can_invite else [],
         municipalities=[m for m in places if may_invite(current_user, m.id)],
         can_invite=can_invite,
@@ -139,10 +139,11 @@ def compare(questionnaire: str, wave_a: str, wave_b: str):
     table = wave_count_table(session, current_user, questionnaire, [wave_a, wave_b])
     groups = _groups_for(current_user, table.groups())
     threshold = current_app.config["SUPPRESSION_THRESHOLD"]
+    titles = {key: wave.title for key, (wave, _) in waves.items()}
     # A user who sees only their own municipality may find it never answered these waves.
     no_answers = not set(groups) & set(table.groups())
     sections = [] if no_answers else build_sections(
-        table, definition, wave_a, wave_b, groups, threshold
+        table, definition, wave_a, wave_b, groups, threshold, titles
     )  # fmt: skip
     audit_view("view_comparison", f"{questionnaire}/{wave_a}/{wave_b}")
     session.commit()

@@ -1,11 +1,13 @@
 """Export downloads at stable URLs: ``/export/<questionnaire>.<format>?wave=W&municipality=M``.
 
-Formats: ``csv`` (the long CSV, the foundation's contract, all versions), ``wide.csv``, ``xlsx``,
+Formats: ``csv`` (the long CSV, the foundation's contract, all versions), ``excel.csv`` (the same
+for Danish Excel: ``;`` and a byte order mark), ``wide.csv``, ``xlsx``,
 ``sav`` and ``codebook.csv`` (one questionnaire version: ``version=N``, else the version of the
 requested wave, else the newest). Who may export what is decided in ``access`` alone; every
 export is logged and committed before the first byte is sent. A coordinator's export of an
 anonymous questionnaire is refused (403, logged) when any municipality in it has fewer
-respondents than ``SUPPRESSION_THRESHOLD``.
+respondents than ``SUPPRESSION_THRESHOLD``. The "Data og eksport" pages (``/export/``,
+``/export/<questionnaire>/`` and ``/export/<questionnaire>/<wave>/``) list them.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, request, send_file
+from flask import Blueprint, abort, current_app, render_template, request, send_file
 from flask_login import current_user
 from sqlmodel import Session, select
 
@@ -26,15 +28,18 @@ from ..access import (
     may_export_small_groups,
     requested_municipality,
     roles_required,
+    visible_municipalities,
 )
 from ..audit import record_staff_action
+from ..dashboards.counts import questionnaire_titles, waves_of
 from ..db import get_session
 from ..downloads import csv_download
 from ..errors import error_page
 from ..export import ExportFilter, csv_chunks, export_rows
 from ..models import Municipality, QuestionnaireVersion, Wave
 from ..params import int_param, path_values_checked, text_param
-from ..registry import definition_of, find_version
+from ..registry import definition_of, find_version, list_versions
+from .catalogue import EXPORT_FORMATS
 from .data import Selection, small_municipalities, wide_records
 from .formats import codebook_csv_chunks, wide_csv_chunks, write_sav, write_xlsx
 
@@ -44,7 +49,8 @@ FILE_FORMATS = {
     "xlsx": (write_xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     "sav": (write_sav, "application/x-spss-sav"),
 }
-FORMATS = {"csv", "wide.csv", "codebook.csv", *FILE_FORMATS}
+FORMATS = {f.suffix for f in EXPORT_FORMATS}
+LONG_FORMATS = {f.suffix for f in EXPORT_FORMATS if not f.per_version}
 
 
 @dataclass(frozen=True)
@@ -74,6 +80,9 @@ def download(name: str):
     session.commit()
     if wanted.fmt == "csv":
         return csv_download(_long_csv(session, wanted), _filename(wanted, "svar-lang", "csv"))
+    if wanted.fmt == "excel.csv":
+        chunks = _long_csv(session, wanted, for_excel=True)
+        return csv_download(chunks, _filename(wanted, "svar-lang-excel", "csv"))
     definition = definition_of(wanted.version)
     if wanted.fmt == "codebook.csv":
         return csv_download(codebook_csv_chunks(definition), _filename(wanted, "kodebog", "csv"))
@@ -117,15 +126,15 @@ def _version_of_wave(
     return session.exec(query.order_by(QuestionnaireVersion.version.desc())).first()
 
 
-def _long_csv(session: Session, wanted: ExportRequest) -> Iterator[str]:
+def _long_csv(session: Session, wanted: ExportRequest, for_excel: bool = False) -> Iterator[str]:
     """The foundation's long CSV; a coordinator gets only their own municipalities."""
-    return csv_chunks(export_rows(session, _export_filter(wanted)))
+    return csv_chunks(export_rows(session, _export_filter(wanted)), for_excel=for_excel)
 
 
 def _export_filter(wanted: ExportRequest) -> ExportFilter:
     """The answer rows a request exports: the long CSV all versions unless one is asked for,
     the other formats one version; a coordinator only their own municipalities."""
-    one_version = wanted.fmt != "csv" or wanted.version_asked
+    one_version = wanted.fmt not in ("csv", "excel.csv") or wanted.version_asked
     return ExportFilter(
         wanted.questionnaire,
         wanted.wave,
@@ -200,9 +209,59 @@ def _file_response(wanted: ExportRequest, definition, records):
 def _filename(wanted: ExportRequest, prefix: str, extension: str) -> str:
     """A Danish file name such as ``svar-bred-ledighedsydelse-v1-2019-Aalborg.csv``."""
     parts = [prefix, wanted.questionnaire]
-    if wanted.fmt != "csv" or wanted.version_asked:
+    if wanted.fmt not in LONG_FORMATS or wanted.version_asked:
         parts.append(f"v{wanted.version.version}")
     if wanted.fmt != "codebook.csv":
         parts += [wanted.wave or "", wanted.municipality.name if wanted.municipality else ""]
     safe = [re.sub(r"[^\w-]+", "-", part) for part in parts if part]
     return "-".join(safe) + "." + extension
+
+
+@bp.route("/")
+@roles_required(*EXPORT_ROLES)
+def index():
+    """Data og eksport: every questionnaire and its waves, each with a page of downloads."""
+    session = get_session()
+    requested_municipality(
+        session, current_user, request.args.get("municipality"), "view_export_page"
+    )
+    listing = [(key, title, [w for w, _ in waves_of(session, key)])
+               for key, title in questionnaire_titles(session)]  # fmt: skip
+    record_staff_action(session, "view_export_page")
+    session.commit()
+    return render_template("exports/index.html", listing=listing)
+
+
+@bp.route("/<questionnaire>/")
+@bp.route("/<questionnaire>/<wave>/")
+@roles_required(*EXPORT_ROLES)
+def page(questionnaire: str, wave: str | None = None):
+    """The downloads of one questionnaire (or one of its waves) with what each format is for,
+    for all municipalities the user may see or one of them."""
+    session = get_session()
+    versions = list_versions(session, questionnaire)
+    waves = waves_of(session, questionnaire)
+    chosen = next(((w, v) for w, v in waves if w.key == wave), None)
+    if not versions or (wave is not None and chosen is None):
+        abort(404)
+    municipality = requested_municipality(
+        session, current_user, request.args.get("municipality"), "view_export_page"
+    )
+    if chosen is not None:
+        versions = [v for v in versions if v.version == chosen[1]]
+    record_staff_action(
+        session, "view_export_page", municipality=municipality.name if municipality else None
+    )
+    session.commit()
+    return render_template(
+        "exports/page.html",
+        questionnaire=questionnaire,
+        title=versions[-1].title,
+        wave=chosen[0] if chosen else None,
+        waves=[w for w, _ in waves],
+        versions=versions,
+        several_versions=chosen is None and len(versions) > 1,
+        formats=EXPORT_FORMATS,
+        municipality=municipality,
+        municipalities=visible_municipalities(session, current_user),
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlmodel import Session, select
 
@@ -11,6 +12,7 @@ from analysis.definitions import definition_from_mapping
 from analysis.plots import citizen_trajectory_figure
 from analysis.progression import DOMAIN_PREFIX, Occasion, citizen_trajectory
 
+from ..formatting import date_text
 from ..models import Answer, Municipality, QuestionnaireVersion, Response
 from ..registry import parse_stored_definition
 
@@ -20,12 +22,16 @@ SENTENCES = {
         "higher": "Du svarer højere end sidst om „{domain}“.",
         "lower": "Du svarer lavere end sidst om „{domain}“.",
         "same": "Du svarer det samme som sidst om „{domain}“.",
+        "occasion": "{number}. gang<br>{date}",
+        "score": "Score (højere er bedre)",
     },
     "en": {
         "first": "This is the first time you answer. Next time you can see if anything changed.",
         "higher": "You answer higher than last time about “{domain}”.",
         "lower": "You answer lower than last time about “{domain}”.",
         "same": "You answer the same as last time about “{domain}”.",
+        "occasion": "Time {number}<br>{date}",
+        "score": "Score (higher is better)",
     },
 }
 
@@ -89,19 +95,26 @@ def own_progress(session: Session, pseudonym: str, key: str, language: str = "da
             way = direction(previous.scores.get(measure), latest.scores.get(measure))
             if way:
                 sentences.append(texts[way].format(domain=labels.get(domain.key, domain.label)))
-    figure = citizen_trajectory_figure(trajectory, definition)
-    if language == "en":
-        _english_figure(figure, trajectory, labels, definition)
+    names = [labels.get(d.key, d.label) for d in definition.domains]
+    figure = citizen_trajectory_figure(
+        trajectory, definition, occasion_labels(trajectory, language), title=None
+    )
+    # The page's caption names the chart, so the figure carries no title of its own.
+    figure.update_layout(margin={"t": 30}, yaxis_title=texts["score"])
+    if definition.domains:
+        for trace, name in zip(figure.data, names, strict=False):
+            trace.name = name
     return OwnProgress(sentences, json.loads(figure.to_json()), len(trajectory))
 
 
-def _english_figure(figure, trajectory, labels, definition) -> None:
-    x = [f"Time {o.number}<br>{o.answered_at[:10]}" for o in trajectory]
-    names = [labels.get(d.key, d.label) for d in definition.domains]
-    for trace, name in zip(figure.data, names, strict=False):
-        trace.x = x
-        trace.name = name
-    figure.update_layout(
-        title="Your answers over time",
-        yaxis_title="Score (higher is better)",
-    )
+def occasion_labels(trajectory, language: str) -> list[str]:
+    """The x-axis names of the occasions: '1. gang' and the Danish date, or in English."""
+    texts = SENTENCES.get(language, SENTENCES["da"])
+    return [
+        texts["occasion"].format(number=o.number, date=date_text(_moment(o.answered_at), language))
+        for o in trajectory
+    ]
+
+
+def _moment(iso: str) -> datetime:
+    return datetime.fromisoformat(iso.replace("Z", "+00:00"))

@@ -301,6 +301,13 @@ def _posted_position(kiosk, definition) -> int:
     return position if kiosk.one_per_screen else 0
 
 
+def _unanswered_on_screen(kiosk, definition, position: int, answers) -> list[str]:
+    """The required questions of the posted screen that have no answer yet."""
+    on_screen = {item.key for item in _items_on_screen(kiosk, definition, position)}
+    given = {**draft(kiosk), **answers}
+    return [key for key in missing_required(definition, given) if key in on_screen]
+
+
 @bp.route("/answer", methods=["GET", "POST"])
 def answer():
     """One question per screen (or all on one page): back, forward and pause keep answers."""
@@ -318,6 +325,12 @@ def answer():
         shown = _posted_position(kiosk, definition)
         answers = _form_answers(definition, _items_on_screen(kiosk, definition, shown))
         move = request.form.get("move", "next")
+        unanswered = _unanswered_on_screen(kiosk, definition, shown, answers)
+        if move == "next" and unanswered:
+            # Like the link pages: stay on the screen and say which answer is missing.
+            save_answers(db, kiosk, answers, shown)
+            db.commit()
+            return redirect(url_for("kiosk.answer", missing=unanswered))
         step = {"next": 1, "back": -1}.get(move, 0) if kiosk.one_per_screen else 0
         save_answers(db, kiosk, answers, min(max(shown + step, 0), len(definition.items)))
         db.commit()
@@ -329,12 +342,14 @@ def answer():
     review = request.args.get("review") and (
         not kiosk.one_per_screen or kiosk.position >= len(definition.items)
     )
+    given = draft(kiosk)
     return render_template(
         "kiosk/answer.html",
         kiosk=kiosk,
         q=definition,
         items=_items_on_screen(kiosk, definition, kiosk.position),
-        answers=draft(kiosk),
+        answers=given,
+        unanswered=missing_required(definition, given) if review else [],
         errors=set(errors),
         review=bool(review),
         number=kiosk.position + 1,

@@ -9,6 +9,7 @@ unless SURVEY_APP_REQUIRE_BROWSER=1 (as in CI): then they fail.
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 
@@ -286,3 +287,55 @@ def test_review_screen_lists_every_answer_at_200_percent_zoom(app, live_server, 
     expect(page.locator("dl.review dd")).to_have_text([choice(p)[2] for p in range(TOTAL)])
     width = page.evaluate(NO_SIDEWAYS_SCROLL)
     assert max(width["page"], width["body"]) <= width["viewport"], width
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_next_without_an_answer_says_what_is_missing_on_that_question(
+    app, live_server, new_context, check_axe, language
+):
+    page = axe_page(new_context, touch=True)
+    tablet_for_citizen(app, page, live_server, language=language)
+    page.get_by_role("button", name="Next" if language == "en" else "Næste").click()
+    # Still the first question, with the error inside its fieldset and named by it.
+    expect(page.get_by_text(progress_text(1, language), exact=True)).to_be_visible()
+    group = page.locator(f"#q-{ITEMS[0]}")
+    message = (
+        "Choose an answer to this question."
+        if language == "en"
+        else ("Vælg et svar på dette spørgsmål.")
+    )
+    expect(group.get_by_role("alert")).to_have_text(message)
+    assert group.get_attribute("aria-describedby") == f"err-{ITEMS[0]}"
+    expect(page).to_have_title(re.compile("^(Fejl|Error): "))
+    check_axe(page, f"a question with its missing-answer error ({language})")
+    answer_by_click(page, 0, language)
+    expect(page.get_by_text(progress_text(2, language), exact=True)).to_be_visible()
+    expect(page.get_by_role("alert")).to_have_count(0)
+
+
+def test_the_thank_you_page_names_its_chart_once_without_overlapping_markers(
+    app, live_server, new_context, check_axe
+):
+    page = axe_page(new_context, touch=True)
+    tablet_for_citizen(app, page, live_server)
+    # The same answer everywhere: every domain scores the same, so the markers would meet.
+    middle = EN_PLAN["options"][2][1]
+    for item in ITEMS:
+        pick(page, item, middle)
+        page.get_by_role("button", name="Næste").click()
+    page.get_by_role("button", name="Send svar").click()
+    expect(page.get_by_role("heading", name="Tak for dine svar")).to_be_visible()
+    # plotly.js is a few MB: on a busy machine it may take a while to draw.
+    expect(page.locator("#own-progress .main-svg").first).to_be_visible(timeout=15_000)
+    expect(page.get_by_text("Dine svar over tid")).to_have_count(1)
+    assert page.locator("#own-progress .gtitle").count() == 0
+    ticks = page.locator("#own-progress .xtick text").all_text_contents()
+    assert len(ticks) == 1 and re.fullmatch(r"1\. gang\d+\. [a-zæøå]+ \d{4}", ticks[0]), ticks
+    # Every domain's first-time marker is visible beside the others, not hidden under them.
+    boxes = [p.bounding_box() for p in page.locator("#own-progress .scatterlayer .point").all()]
+    assert len(boxes) == page.locator("#own-progress .scatterlayer .trace").count() == 4, boxes
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            apart = a["x"] + a["width"] <= b["x"] or b["x"] + b["width"] <= a["x"]
+            assert apart or a["y"] + a["height"] <= b["y"] or b["y"] + b["height"] <= a["y"], (a, b)
+    check_axe(page, "the thank-you page after the first time")
