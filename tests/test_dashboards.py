@@ -283,3 +283,22 @@ def test_progression_hides_the_total_a_small_group_could_be_worked_out_from(app)
         "Furesø": None,
     }
     assert page.plotted_groups == ["Furesø"]
+
+
+def test_one_n_the_statistics_use_with_ved_ikke_and_ubesvaret_beside_it(two_waves):
+    """Before, n A counted "Ved ikke" (39) while the test used the substantive answers (36)
+    and the chart said a third number."""
+    app = two_waves
+    answer_waves(app, "Aalborg", ["1"] * 6 + ["ved_ikke"] * 2, ["5"] * 5 + ["ved_ikke"])
+    page = signed_in_client(app, "evaluator").get(COMPARE).text
+    cells = re.findall(r'<td class="num">([^<]*)</td>', statistics_row(page, "Aalborg"))
+    assert cells[:6] == ["6", "2", "0", "5", "1", "0"]  # n, ved ikke, ubesvaret per wave
+    assert counts_rows(page)[("Aalborg", "A")][-3:] == ["6", "2", "0"]
+    assert bar_labels(page, "fig-groups-forenklet_sagsbehandling") == {
+        "runde-a (n=6)",
+        "runde-b (n=5)",
+    }
+    assert bar_labels(page, "fig-all-forenklet_sagsbehandling") == {
+        "alle · runde-a (n=6; ved ikke 2)",
+        "alle · runde-b (n=5; ved ikke 1)",
+    }

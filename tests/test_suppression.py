@@ -40,8 +40,9 @@ def _answer(cell: int, k: int) -> tuple:
     return (cell + 1, "") if cell < k else (None, MISSING[cell - k])
 
 
-def ranges(view: SuppressedCounts, members: list[str], n_items: int, k: int):
-    """(group, item, cell, low, high) for every hidden count and every hidden group size."""
+def ranges(view: SuppressedCounts, members: list[str], n_items: int, k: int, ruled_out=()):
+    """(group, item, cell, low, high) for every hidden count and every hidden group size.
+    ``ruled_out`` holds (item, cell) pairs the questionnaire rules out: known zeros."""
     hidden = [g for g in members if view.reason(g, WAVE) is not None]
     if not hidden:
         return []
@@ -75,9 +76,13 @@ def ranges(view: SuppressedCounts, members: list[str], n_items: int, k: int):
     for h, group in enumerate(hidden):
         small = view.reason(group, WAVE) == SMALL
         bounds[var(h, None)] = (1, THRESHOLD - 1) if small else (THRESHOLD, None)
+        for item, cell in ruled_out:
+            bounds[var(h, item, cell)] = (0, 0)
     found = []
     for h, group in enumerate(hidden):
-        targets = [(None, 0)] + [(i, c) for i in range(n_items) for c in range(width)]
+        targets = [(None, 0)] + [
+            (i, c) for i in range(n_items) for c in range(width) if (i, c) not in ruled_out
+        ]
         for item, cell in targets:
             objective = np.zeros(n_vars)
             objective[var(h, item, cell)] = 1
@@ -97,21 +102,38 @@ def undetermined(found) -> list:
     return [f for f in found if f[4] is not None and f[4] - f[3] < 1 - 1e-7]
 
 
-group_answers = st.integers(1, 12).flatmap(
-    lambda n: st.lists(
-        st.lists(st.integers(0, N_OPTIONS + 1), min_size=n, max_size=n), min_size=2, max_size=2
-    )
-)
+# per item the missing codes the questionnaire rules out (a required item cannot be skipped)
+ruled_out_codes = st.lists(st.sets(st.sampled_from(MISSING)), min_size=2, max_size=2)
+
+
+@st.composite
+def tables(draw):
+    """Up to five groups of 1-12 respondents answering two items, some missing codes ruled out."""
+    impossible = draw(ruled_out_codes)
+    allowed = [
+        [c for c in range(N_OPTIONS + 2) if c < N_OPTIONS or MISSING[c - N_OPTIONS] not in out]
+        for out in impossible
+    ]
+    groups = []
+    for _ in range(draw(st.integers(1, 5))):
+        n = draw(st.integers(1, 12))
+        groups.append([draw(st.lists(st.sampled_from(a), min_size=n, max_size=n)) for a in allowed])
+    return groups, impossible
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(group_answers, min_size=1, max_size=5), st.booleans())
-def test_no_hidden_count_follows_from_what_is_shown(groups, total_shown):
+@given(tables(), st.booleans())
+def test_no_hidden_count_follows_from_what_is_shown(drawn, total_shown):
+    groups, impossible = drawn
     data = {f"g{i}": answers for i, answers in enumerate(groups)}
     table = build_table(data)
     items = [("q0", N_OPTIONS), ("q1", N_OPTIONS)]
-    view = SuppressedCounts(table, items, [WAVE], THRESHOLD, total_shown)
-    found = ranges(view, list(data), 2, N_OPTIONS)
+    ruled = {f"q{i}": out for i, out in enumerate(impossible)}
+    view = SuppressedCounts(table, items, [WAVE], THRESHOLD, total_shown, ruled)
+    known_zeros = [
+        (i, N_OPTIONS + MISSING.index(c)) for i, out in enumerate(impossible) for c in out
+    ]
+    found = ranges(view, list(data), 2, N_OPTIONS, known_zeros)
     assert undetermined(found) == []
     # a group at or above the threshold is hidden only to protect a small one
     for group, answers in data.items():
