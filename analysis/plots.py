@@ -40,17 +40,20 @@ ORANGE_DARK, ORANGE_LIGHT, NEUTRAL, BLUE_LIGHT, BLUE_DARK = (
 )
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000")
 FONT = {"family": "Arial, Helvetica, sans-serif", "size": 14}
-# The legend sits at the foot of the figure, so however its entries wrap it never reaches
-# the title; plotly widens the bottom margin to make room for it.
-BOTTOM_LEGEND = {
-    "orientation": "h",
-    "x": 0,
-    "xanchor": "left",
-    "yref": "container",
-    "y": 0,
-    "yanchor": "bottom",
-    "traceorder": "normal",
-}
+LEGEND_ROOM = 120  # px under the plot for the x axis and a legend of up to three lines
+
+
+def _legend_below(plot_height: int, offset: int) -> dict:
+    """A horizontal legend ``offset`` px under the plot area, in the bottom margin: however
+    its entries wrap, it never reaches the title at the top."""
+    return {
+        "orientation": "h",
+        "x": 0,
+        "xanchor": "left",
+        "y": -offset / plot_height,
+        "yanchor": "top",
+        "traceorder": "normal",
+    }
 
 
 def _mix(c1: str, c2: str, t: float) -> str:
@@ -173,6 +176,25 @@ def _wrap(text: str, width: int = 90) -> str:
     return "<br>".join([*lines, line])
 
 
+def _title(text: str) -> dict:
+    """The item's text as a figure title, wrapped, at the very top of the figure."""
+    return {
+        "text": _wrap(text),
+        "font": {"size": 15},
+        "x": 0,
+        "xanchor": "left",
+        "y": 1,
+        "yref": "container",
+        "yanchor": "top",
+        "pad": {"t": 12, "l": 12},
+    }
+
+
+def _title_room(text: str) -> int:
+    """Top margin in px: the wrapped title's lines and room for the panel titles below it."""
+    return 12 + 20 * (_wrap(text).count("<br>") + 1) + 45
+
+
 def item_figure(
     table: CountTable,
     definition: QuestionnaireDef,
@@ -198,14 +220,14 @@ def item_figure(
     fig = go.Figure()
     _add_bars(fig, item, dists, labels, show_legend=True)
     fig.update_layout(
-        title={"text": _wrap(item.text), "font": {"size": 15}},
+        title=_title(item.text),
         barmode="overlay",
         font=FONT,
-        height=180 + 34 * len(labels),
+        height=_title_room(item.text) + 34 * len(labels) + 30 + LEGEND_ROOM,
         yaxis={"autorange": "reversed", "title": ""},
         xaxis=_x_axis(item),
-        legend=BOTTOM_LEGEND,
-        margin={"l": 260, "r": 30, "t": 110, "b": 60},
+        legend=_legend_below(34 * len(labels) + 30, 60),
+        margin={"l": 260, "r": 30, "t": _title_room(item.text), "b": LEGEND_ROOM},
         plot_bgcolor="white",
     )
     return fig
@@ -243,13 +265,13 @@ def small_multiples_figure(
         labels = [_row_label(d, False, hidden.get((group, d.wave))) for d in dists]
         _add_bars(fig, item, dists, labels, i == 0, row=i // columns + 1, col=i % columns + 1)
     fig.update_layout(
-        title={"text": _wrap(item.text), "font": {"size": 15}},
+        title=_title(item.text),
         barmode="overlay",
         font={**FONT, "size": 12},
-        height=160 + 170 * rows,
-        legend=BOTTOM_LEGEND,
+        height=_title_room(item.text) + 170 * rows + LEGEND_ROOM,
+        legend=_legend_below(170 * rows, 30),
         plot_bgcolor="white",
-        margin={"t": 110, "l": 130, "b": 40},
+        margin={"t": _title_room(item.text), "l": 130, "b": LEGEND_ROOM},
     )
     fig.update_xaxes(**{k: v for k, v in _x_axis(item).items() if k != "title"})
     fig.update_xaxes(tickfont={"size": 10})

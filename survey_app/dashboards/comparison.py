@@ -136,7 +136,6 @@ COUNTS_HEADER = [
     "group",
     "wave",
     "value",
-    "label",
     "count",
     "n",
     "ved_ikke",
@@ -154,7 +153,8 @@ def count_rows(
     impossible: dict[str, set[str]] | None = None,
 ) -> list[list]:
     """The rows of counts.csv (``COUNTS_HEADER``): per item, group and wave one row per
-    answer option with the group's n, "ved ikke" and skipped answers beside it, or one row
+    option code (labels are in the codebook export) with the group's n, "ved ikke" and
+    skipped answers beside it, or one row
     saying why the group is hidden; the same rule as the page."""
     view = suppressed(table, definition, waves, groups, threshold, impossible)
     rows = []
@@ -164,14 +164,12 @@ def count_rows(
                 counts = view.get(item.key, group, wave, item.n_options)
                 if counts is None:
                     rows.append(
-                        [item.key, group, wave, "", "", "", "", "", "", view.label(group, wave)]
+                        [item.key, group, wave, "", "", "", "", "", view.label(group, wave)]
                     )
                     continue
                 beside = [counts.n, counts.ved_ikke, counts.ubesvaret, ""]
                 rows.extend(
-                    [item.key, group, wave, code, label, count, *beside]
-                    for code, (label, count) in enumerate(
-                        zip(item.labels, counts.counts, strict=True), 1
-                    )
+                    [item.key, group, wave, code, count, *beside]
+                    for code, count in enumerate(counts.counts, start=1)
                 )
     return rows

@@ -39,6 +39,7 @@ class ProgressionPage:
     rows: list[ProgressionRow]
     figure: dict | None
     plotted_groups: list[str]
+    hidden_groups: list[str]
 
 
 def reading(result: Progression) -> str:
@@ -93,4 +94,5 @@ def build_progression(
         if plotted_groups
         else None
     )
-    return ProgressionPage(rows, figure, plotted_groups)
+    hidden_groups = list(dict.fromkeys(r.group for r in rows if r.hidden))
+    return ProgressionPage(rows, figure, plotted_groups, hidden_groups)

@@ -61,6 +61,7 @@ def compare_page(app, live_server, new_context):
     answer_waves(app, "Læsø", ["5", "5"], ["5", "5"])
     add_user(app, EVALUATOR, "evaluator")
     page = axe_page(new_context, viewport={"width": 1280, "height": 900})
+    page.context.set_default_timeout(30_000)  # plotly.js is large; shared test machines are slow
     page.goto(live_server + "/login")
     page.get_by_label("E-mail").fill(EVALUATOR)
     page.get_by_label("Adgangskode").fill(PASSWORD)
