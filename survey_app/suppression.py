@@ -8,7 +8,9 @@ groups cover each other: every hidden count can be moved to another hidden group
 changing anything that is shown. If that needs every group hidden, or cannot be reached,
 the total is hidden instead and the other groups are shown.
 
-The covering check is an exchange argument: a hidden count x of answer category c is not
+The covering check is an exchange argument. A hidden group's size is not determined when
+one respondent can move to or from another hidden group, both sizes staying within their
+labels. A hidden count x of answer category c is not
 determined when one answer of c can change places with an answer of another category in
 another hidden group (x >= 1), or an answer of c can come over from another hidden group
 (x = 0). Both keep every shown number and every group's size, so the count takes at least
@@ -77,9 +79,25 @@ def decide(
             hidden = hidden | {extra}
         if hidden == present:
             break
-        if _covered(hidden, cells):
+        if _sizes_covered(hidden, sizes, threshold) and _covered(hidden, cells):
             return Decision(small, frozenset(hidden - small - hidden_already))
     return Decision(small, total_hidden=True)
+
+
+def _sizes_covered(hidden: set[str], sizes: Mapping[str, int], threshold: int) -> bool:
+    """True if every hidden group's size could be one more or one less: one respondent can
+    move to or from another hidden group with both sizes still within what their labels
+    say (below the threshold for a small group, at or above it for the others)."""
+
+    def fits(group: str, n: int) -> bool:
+        return 0 < n < threshold if sizes[group] < threshold else n >= threshold
+
+    return all(
+        any(
+            (fits(g, sizes[g] + d) and fits(h, sizes[h] - d)) for h in hidden - {g} for d in (1, -1)
+        )
+        for g in hidden
+    )
 
 
 def _covered(hidden: set[str], cells: Mapping[str, Sequence[Sequence[int]]] | None) -> bool:
