@@ -70,7 +70,6 @@ def _move_link_state(connection, rows) -> None:
 def upgrade() -> None:
     connection = op.get_bind()
     rows = _link_state(connection)
-
     def link_columns():
         return (
             sa.Column("seal", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -78,7 +77,6 @@ def upgrade() -> None:
             sa.Column("municipality_id", sa.Integer(), nullable=False),
             sa.Column("is_demo", sa.Boolean(), nullable=False),
         )
-
     for table, extra in (
         ("spent_link", ()),
         (
