@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import plotly.graph_objects as go
@@ -40,6 +40,20 @@ ORANGE_DARK, ORANGE_LIGHT, NEUTRAL, BLUE_LIGHT, BLUE_DARK = (
 )
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000")
 FONT = {"family": "Arial, Helvetica, sans-serif", "size": 14}
+LEGEND_ROOM = 120  # px under the plot for the x axis and a legend of up to three lines
+
+
+def _legend_below(plot_height: int, offset: int) -> dict:
+    """A horizontal legend ``offset`` px under the plot area, in the bottom margin: however
+    its entries wrap, it never reaches the title at the top."""
+    return {
+        "orientation": "h",
+        "x": 0,
+        "xanchor": "left",
+        "y": -offset / plot_height,
+        "yanchor": "top",
+        "traceorder": "normal",
+    }
 
 
 def _mix(c1: str, c2: str, t: float) -> str:
@@ -72,16 +86,20 @@ def _option_colours(item: ItemDef) -> list[str]:
     return diverging_colours(item.n_options, reverse=item.polarity == "negative")
 
 
-def _row_label(dist: Distribution, with_group: bool) -> str:
+def _row_label(dist: Distribution, with_group: bool, hidden: str | None = None) -> str:
+    """A bar's label: group and wave, n (the answers the statistics use) and, in the
+    overview, "ved ikke"/skipped; a hidden group says why instead of giving numbers."""
+    place = f"{dist.group} · {dist.wave}" if with_group else dist.wave
+    if hidden:
+        return f"{place} ({hidden})"
     extra = []
     if dist.ved_ikke:
         extra.append(f"ved ikke {dist.ved_ikke}")
     if dist.ubesvaret:
         extra.append(f"ubesvaret {dist.ubesvaret}")
     if not with_group:  # small panels: n only; the overview shows the missing answers
-        return f"{dist.wave} (n={dist.n})"
-    n_text = f"n={dist.n}" + (f"; {', '.join(extra)}" if extra else "")
-    return f"{dist.group} · {dist.wave} ({n_text})"
+        return f"{place} (n={dist.n})"
+    return f"{place} (n={dist.n}" + (f"; {', '.join(extra)}" if extra else "") + ")"
 
 
 def _offsets(item: ItemDef, shares: Sequence[float]) -> list[tuple[float, float]]:
@@ -158,6 +176,25 @@ def _wrap(text: str, width: int = 90) -> str:
     return "<br>".join([*lines, line])
 
 
+def _title(text: str) -> dict:
+    """The item's text as a figure title, wrapped, at the very top of the figure."""
+    return {
+        "text": _wrap(text),
+        "font": {"size": 15},
+        "x": 0,
+        "xanchor": "left",
+        "y": 1,
+        "yref": "container",
+        "yanchor": "top",
+        "pad": {"t": 12, "l": 12},
+    }
+
+
+def _title_room(text: str) -> int:
+    """Top margin in px: the wrapped title's lines and room for the panel titles below it."""
+    return 12 + 20 * (_wrap(text).count("<br>") + 1) + 45
+
+
 def item_figure(
     table: CountTable,
     definition: QuestionnaireDef,
@@ -165,28 +202,32 @@ def item_figure(
     wave_a: str,
     wave_b: str,
     groups: list[str] | None = None,
+    hidden: Mapping[tuple[str, str], str] | None = None,
 ) -> go.Figure:
     """Diverging stacked bars for one item: per group (``alle`` first) wave A and wave B
-    side by side, n shown; "ved ikke" and skipped answers are counted in the labels only."""
+    side by side, n shown; "ved ikke" and skipped answers are counted in the labels only.
+    ``hidden`` maps (group, wave) to the reason a group's answers are not shown: the row
+    stays, empty and labelled with the reason."""
     item = _item(definition, item_key)
     groups = groups if groups is not None else table.groups()
+    hidden = hidden or {}
     dists, labels = [], []
     for group in groups:
         for wave in (wave_a, wave_b):
             d = describe_counts(item, table.get(item.key, group, wave, item.n_options), group, wave)
             dists.append(d)
-            labels.append(_row_label(d, with_group=True))
+            labels.append(_row_label(d, True, hidden.get((group, wave))))
     fig = go.Figure()
     _add_bars(fig, item, dists, labels, show_legend=True)
     fig.update_layout(
-        title={"text": _wrap(item.text), "font": {"size": 15}},
+        title=_title(item.text),
         barmode="overlay",
         font=FONT,
-        height=180 + 34 * len(labels),
+        height=_title_room(item.text) + 34 * len(labels) + 30 + LEGEND_ROOM,
         yaxis={"autorange": "reversed", "title": ""},
         xaxis=_x_axis(item),
-        legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom", "traceorder": "normal"},
-        margin={"l": 260, "r": 30, "t": 150, "b": 60},
+        legend=_legend_below(34 * len(labels) + 30, 60),
+        margin={"l": 260, "r": 30, "t": _title_room(item.text), "b": LEGEND_ROOM},
         plot_bgcolor="white",
     )
     return fig
@@ -199,10 +240,13 @@ def small_multiples_figure(
     wave_a: str,
     wave_b: str,
     groups: list[str] | None = None,
+    hidden: Mapping[tuple[str, str], str] | None = None,
     columns: int = 2,
 ) -> go.Figure:
-    """One small panel per municipality for one item, wave A above wave B, n shown."""
+    """One small panel per municipality for one item, wave A above wave B, n shown; a
+    hidden group (``hidden``, as in ``item_figure``) keeps its panel, empty and labelled."""
     item = _item(definition, item_key)
+    hidden = hidden or {}
     groups = groups if groups is not None else [g for g in table.groups() if g != "alle"]
     groups = groups or ["alle"]
     rows = math.ceil(len(groups) / columns)
@@ -218,17 +262,16 @@ def small_multiples_figure(
             describe_counts(item, table.get(item.key, group, w, item.n_options), group, w)
             for w in (wave_a, wave_b)
         ]
-        labels = [_row_label(d, with_group=False) for d in dists]
+        labels = [_row_label(d, False, hidden.get((group, d.wave))) for d in dists]
         _add_bars(fig, item, dists, labels, i == 0, row=i // columns + 1, col=i % columns + 1)
     fig.update_layout(
-        title={"text": _wrap(item.text), "font": {"size": 15}},
+        title=_title(item.text),
         barmode="overlay",
         font={**FONT, "size": 12},
-        height=160 + 170 * rows,
-        # above the first row's panel titles: 45 px expressed in plot-area units
-        legend={"orientation": "h", "x": 0, "y": 1 + 45 / (170 * rows - 50), "yanchor": "bottom"},
+        height=_title_room(item.text) + 170 * rows + LEGEND_ROOM,
+        legend=_legend_below(170 * rows, 30),
         plot_bgcolor="white",
-        margin={"t": 170, "l": 130, "b": 40},
+        margin={"t": _title_room(item.text), "l": 130, "b": LEGEND_ROOM},
     )
     fig.update_xaxes(**{k: v for k, v in _x_axis(item).items() if k != "title"})
     fig.update_xaxes(tickfont={"size": 10})

@@ -3,31 +3,34 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from analysis.compare import Comparison, compare_counts
-from analysis.counts import ALL_GROUP, CountTable
+from analysis.counts import ALL_GROUP, CountTable, OptionCounts
 from analysis.definitions import ItemDef, QuestionnaireDef
 from analysis.plots import item_figure, small_multiples_figure
 
-from .suppression import group_n, shown, suppressed_table
+from ..suppression import SuppressedCounts
 
 SIGNIFICANCE = 0.05
 
 
 @dataclass
+class WaveCells:
+    """One group's answers to one item in one wave as shown: counts, or why not."""
+
+    counts: OptionCounts | None
+    hidden: str | None
+
+
+@dataclass
 class GroupRow:
-    """One group's line in an item's table, already suppressed where needed."""
+    """One group's line in an item's tables: both waves, and statistics if both are shown."""
 
     group: str
-    n_a: str
-    n_b: str
-    hidden: bool
+    a: WaveCells
+    b: WaveCells
     comparison: Comparison | None
-    option_counts_a: list[str] = field(default_factory=list)
-    option_counts_b: list[str] = field(default_factory=list)
-    ved_ikke_a: str = ""
-    ved_ikke_b: str = ""
     reading: str = ""
 
 
@@ -39,7 +42,6 @@ class ItemSection:
     rows: list[GroupRow]
     figure_all: str | None
     figure_groups: str | None
-    hidden_groups: list[str]
 
 
 def reading(result: Comparison, wave_a: str, wave_b: str) -> str:
@@ -64,6 +66,19 @@ def reading(result: Comparison, wave_a: str, wave_b: str) -> str:
     return "Sikker forskel"
 
 
+def suppressed(
+    table: CountTable,
+    definition: QuestionnaireDef,
+    waves: list[str],
+    groups: list[str],
+    threshold: int,
+    impossible: dict[str, set[str]] | None,
+) -> SuppressedCounts:
+    """The count table as the viewer of ``groups`` may see it (``alle`` among them or not)."""
+    items = [(item.key, item.n_options) for item in definition.items]
+    return SuppressedCounts(table, items, waves, threshold, ALL_GROUP in groups, impossible or {})
+
+
 def _figure_json(figure) -> str:
     return json.loads(figure.to_json())
 
@@ -75,52 +90,89 @@ def build_sections(
     wave_b: str,
     groups: list[str],
     threshold: int,
+    impossible: dict[str, set[str]] | None = None,
     titles: dict[str, str] | None = None,
 ) -> list[ItemSection]:
-    """Per item: statistics for each group, counts shown as '<N' where small, figures
-    drawn only from groups and cells at or above the threshold. ``titles`` names the waves
-    in the readings (by key when missing)."""
+    """Per item: each group's counts and statistics as the suppression rule allows (a group
+    is shown or hidden as a whole per wave), and figures drawn from the same counts.
+    ``titles`` names the waves in the readings (by key when missing)."""
     title_a, title_b = ((titles or {}).get(w, w) for w in (wave_a, wave_b))
-    results = compare_counts(table, definition, wave_a, wave_b, groups)
-    plotted, hidden = suppressed_table(table, threshold, [wave_a, wave_b])
-    by_key = {(r.item, r.group): r for r in results}
+    view = suppressed(table, definition, [wave_a, wave_b], groups, threshold, impossible)
+    results = {
+        (r.item, r.group): r for r in compare_counts(table, definition, wave_a, wave_b, groups)
+    }
+    plotted, hidden = view.shown_table(), view.hidden_labels(groups)
+    municipalities = [g for g in groups if g != ALL_GROUP]
     sections = []
     for item in definition.items:
         rows = []
         for group in groups:
-            n_a, n_b = group_n(table, group, wave_a), group_n(table, group, wave_b)
-            cell_a = table.get(item.key, group, wave_a, item.n_options)
-            cell_b = table.get(item.key, group, wave_b, item.n_options)
-            too_small = min(n_a, n_b) < threshold
-            result = None if too_small else by_key[(item.key, group)]
-            rows.append(
-                GroupRow(
-                    group=group,
-                    n_a=shown(n_a, threshold),
-                    n_b=shown(n_b, threshold),
-                    hidden=too_small,
-                    comparison=result,
-                    option_counts_a=[shown(c, threshold) for c in cell_a.counts],
-                    option_counts_b=[shown(c, threshold) for c in cell_b.counts],
-                    ved_ikke_a=shown(cell_a.ved_ikke, threshold),
-                    ved_ikke_b=shown(cell_b.ved_ikke, threshold),
-                    reading=reading(result, title_a, title_b) if result else "",
-                )
-            )
-        shown_groups = [g for g in groups if g not in hidden and g != ALL_GROUP]
+            cells = [
+                WaveCells(view.get(item.key, group, w, item.n_options), view.label(group, w))
+                for w in (wave_a, wave_b)
+            ]
+            result = results[(item.key, group)] if view.shown_in_both(group) else None
+            text = reading(result, title_a, title_b) if result else ""
+            rows.append(GroupRow(group, cells[0], cells[1], result, text))
         figure_all = (
-            _figure_json(item_figure(plotted, definition, item.key, wave_a, wave_b, [ALL_GROUP]))
-            if ALL_GROUP in groups and ALL_GROUP not in hidden
+            _figure_json(
+                item_figure(plotted, definition, item.key, wave_a, wave_b, [ALL_GROUP], hidden)
+            )
+            if ALL_GROUP in groups
             else None
         )
         figure_groups = (
             _figure_json(
-                small_multiples_figure(plotted, definition, item.key, wave_a, wave_b, shown_groups)
+                small_multiples_figure(
+                    plotted, definition, item.key, wave_a, wave_b, municipalities, hidden
+                )
             )
-            if shown_groups
+            if municipalities
             else None
         )
-        sections.append(
-            ItemSection(item, rows, figure_all, figure_groups, sorted(hidden & set(groups)))
-        )
+        sections.append(ItemSection(item, rows, figure_all, figure_groups))
     return sections
+
+
+COUNTS_HEADER = [
+    "item",
+    "group",
+    "wave",
+    "value",
+    "count",
+    "n",
+    "ved_ikke",
+    "ubesvaret",
+    "note",
+]
+
+
+def count_rows(
+    table: CountTable,
+    definition: QuestionnaireDef,
+    waves: list[str],
+    groups: list[str],
+    threshold: int,
+    impossible: dict[str, set[str]] | None = None,
+) -> list[list]:
+    """The rows of counts.csv (``COUNTS_HEADER``): per item, group and wave one row per
+    option code (labels are in the codebook export) with the group's n, "ved ikke" and
+    skipped answers beside it, or one row
+    saying why the group is hidden; the same rule as the page."""
+    view = suppressed(table, definition, waves, groups, threshold, impossible)
+    rows = []
+    for item in definition.items:
+        for group in groups:
+            for wave in waves:
+                counts = view.get(item.key, group, wave, item.n_options)
+                if counts is None:
+                    rows.append(
+                        [item.key, group, wave, "", "", "", "", "", view.label(group, wave)]
+                    )
+                    continue
+                beside = [counts.n, counts.ved_ikke, counts.ubesvaret, ""]
+                rows.extend(
+                    [item.key, group, wave, code, count, *beside]
+                    for code, count in enumerate(counts.counts, start=1)
+                )
+    return rows

@@ -35,6 +35,25 @@ def analysis_definition(session: Session, key: str, versions: set[int] | None = 
     return merge_versions(definitions, versions or set(definitions))
 
 
+def impossible_answers(session: Session, key: str, versions: set[int]) -> dict[str, set[str]]:
+    """Per item the missing codes no respondent could give in any of ``versions``:
+    ``ubesvaret`` where the item is required, ``ved_ikke`` where its scale has no such
+    option."""
+    stored = session.execute(
+        select(QuestionnaireVersion.definition).where(
+            QuestionnaireVersion.key == key, QuestionnaireVersion.version.in_(versions)
+        )
+    ).scalars()
+    possible: dict[str, set[str]] = defaultdict(set)
+    for text in stored:
+        definition = json.loads(text)
+        with_ved_ikke = {s["key"] for s in definition["scales"] if s.get("non_substantive")}
+        for item in definition["items"]:
+            possible[item["key"]] |= {"ved_ikke"} if item["scale"] in with_ved_ikke else set()
+            possible[item["key"]] |= set() if item.get("required", True) else {"ubesvaret"}
+    return {item: {"ved_ikke", "ubesvaret"} - codes for item, codes in possible.items()}
+
+
 def waves_of(session: Session, key: str) -> list[tuple[Wave, int]]:
     """The waves of a questionnaire with the version each belongs to, oldest first."""
     query = (

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from analysis.counts import ALL_GROUP
 from analysis.definitions import QuestionnaireDef
 from analysis.plots import progression_figure
 from analysis.progression import (
@@ -14,22 +15,23 @@ from analysis.progression import (
     progression_from_counts,
 )
 
+from ..suppression import (
+    COMPLEMENT_LABEL,
+    SMALL,
+    progression_decision,
+    suppressed_progression,
+)
 from .comparison import SIGNIFICANCE
-from .suppression import shown, suppressed_progression
 
 
 @dataclass
 class ProgressionRow:
-    """One domain in one group, suppressed where needed."""
+    """One domain in one group: the result, or why the group is hidden."""
 
     domain: str
     group: str
-    n: str
-    hidden: bool
+    hidden: str | None
     result: Progression | None
-    improved: str = ""
-    unchanged: str = ""
-    worsened: str = ""
     reading: str = ""
 
 
@@ -38,6 +40,7 @@ class ProgressionPage:
     rows: list[ProgressionRow]
     figure: dict | None
     plotted_groups: list[str]
+    hidden_groups: list[str]
 
 
 def reading(result: Progression) -> str:
@@ -53,33 +56,43 @@ def reading(result: Progression) -> str:
 def build_progression(
     counts: ProgressionCounts, definition: QuestionnaireDef, groups: list[str], threshold: int
 ) -> ProgressionPage:
-    """Domain rows per group (hidden under the threshold) and the progression figure."""
+    """Domain rows per group, shown or hidden as a whole by the suppression rule, and the
+    progression figure drawn from the shown groups only."""
     results = [
-        r for r in progression_from_counts(counts, definition, groups)
+        r for r in progression_from_counts(counts, definition, [*groups, *counts.groups()])
         if r.item.startswith(DOMAIN_PREFIX)
     ]  # fmt: skip
+    decision = progression_decision(results, threshold, ALL_GROUP in groups)
     labels = {DOMAIN_PREFIX + d.key: d.label for d in definition.domains}
-    rows = []
+    sizes: dict[str, int] = {}
     for r in results:
-        hidden = r.n < threshold
+        sizes[r.group] = max(sizes.get(r.group, 0), r.n)
+    rows, seen = [], set()
+    for r in results:
+        if r.group not in groups or (r.group, r.item) in seen:
+            continue
+        seen.add((r.group, r.item))
+        reason = decision.reason(r.group)
+        hidden = None
+        if reason == SMALL or sizes.get(r.group, 0) == 0:
+            hidden = f"Færre end {threshold} borgere med to besvarelser – vises ikke"
+        elif reason is not None:
+            hidden = COMPLEMENT_LABEL.capitalize()
         rows.append(
             ProgressionRow(
                 domain=labels.get(r.item, r.item),
                 group=r.group,
-                n=shown(r.n, threshold),
                 hidden=hidden,
                 result=None if hidden else r,
-                improved="" if hidden else shown(r.improved, threshold),
-                unchanged="" if hidden else shown(r.unchanged, threshold),
-                worsened="" if hidden else shown(r.worsened, threshold),
                 reading="" if hidden else reading(r),
             )
         )
-    plotted = suppressed_progression(counts, threshold)
+    plotted = suppressed_progression(counts, decision, threshold)
     plotted_groups = [g for g in groups if any(k[1] == g for k in plotted.by_occasion)]
     figure = (
         json.loads(progression_figure(plotted, definition, plotted_groups).to_json())
         if plotted_groups
         else None
     )
-    return ProgressionPage(rows, figure, plotted_groups)
+    hidden_groups = list(dict.fromkeys(r.group for r in rows if r.hidden))
+    return ProgressionPage(rows, figure, plotted_groups, hidden_groups)

@@ -23,9 +23,10 @@ from ..export import csv_chunks
 from ..invitations import InvitationError, WaveClosedError, create_invitations
 from ..params import int_param, path_values_checked, text_param
 from ..waves import find_wave
-from .comparison import build_sections
+from .comparison import COUNTS_HEADER, build_sections, count_rows
 from .counts import (
     analysis_definition,
+    impossible_answers,
     progression_counts,
     questionnaire_titles,
     repeated_questionnaires,
@@ -35,7 +36,6 @@ from .counts import (
 from .fieldwork import fieldwork_rows, grouped, invitable_waves
 from .pairs import comparable_wave_pairs
 from .progression import build_progression
-from .suppression import suppressed_table
 
 bp = Blueprint("dashboards", __name__, url_prefix="/dashboard")
 
@@ -140,10 +140,11 @@ def compare(questionnaire: str, wave_a: str, wave_b: str):
     groups = _groups_for(current_user, table.groups())
     threshold = current_app.config["SUPPRESSION_THRESHOLD"]
     titles = {key: wave.title for key, (wave, _) in waves.items()}
+    impossible = impossible_answers(session, questionnaire, {waves[wave_a][1], waves[wave_b][1]})
     # A user who sees only their own municipality may find it never answered these waves.
     no_answers = not set(groups) & set(table.groups())
     sections = [] if no_answers else build_sections(
-        table, definition, wave_a, wave_b, groups, threshold, titles
+        table, definition, wave_a, wave_b, groups, threshold, impossible, titles
     )  # fmt: skip
     audit_view("view_comparison", f"{questionnaire}/{wave_a}/{wave_b}")
     session.commit()
@@ -193,24 +194,18 @@ def progression(questionnaire: str):
 @roles_required(*DASHBOARD_ROLES)
 @path_values_checked
 def compare_counts_csv(questionnaire: str, wave_a: str, wave_b: str):
-    """The comparison's answer counts as CSV, with small groups and cells left out."""
+    """The comparison's answer counts as CSV, with the same groups hidden as on the page."""
     session = get_session()
-    waves = {wave.key for wave, _ in waves_of(session, questionnaire)}
-    if wave_a not in waves or wave_b not in waves:
+    waves = {wave.key: version for wave, version in waves_of(session, questionnaire)}
+    if wave_a not in waves or wave_b not in waves or wave_a == wave_b:
         abort(404)
+    definition = analysis_definition(session, questionnaire, {waves[wave_a], waves[wave_b]})
     table = wave_count_table(session, current_user, questionnaire, [wave_a, wave_b])
+    groups = _groups_for(current_user, table.groups())
     threshold = current_app.config["SUPPRESSION_THRESHOLD"]
-    kept, _ = suppressed_table(table, threshold, [wave_a, wave_b])
-    groups = set(_groups_for(current_user, table.groups()))
-    ordered = sorted(
-        kept.records(), key=lambda r: (r[0], r[1] != ALL_GROUP, r[1], r[2], r[3] or 0, r[4])
-    )
-    rows = (
-        [item, group, wave, value, missing, count]
-        for item, group, wave, value, missing, count in ordered
-        if group in groups
-    )
+    impossible = impossible_answers(session, questionnaire, {waves[wave_a], waves[wave_b]})
+    rows = count_rows(table, definition, [wave_a, wave_b], groups, threshold, impossible)
     audit_view("download_dashboard_counts", f"{questionnaire}/{wave_a}/{wave_b}")
     session.commit()
-    header = ["item", "group", "wave", "value", "missing", "count"]
-    return csv_download(csv_chunks(rows, header), f"{questionnaire}-{wave_a}-{wave_b}.csv")
+    filename = f"{questionnaire}-{wave_a}-{wave_b}.csv"
+    return csv_download(csv_chunks(rows, COUNTS_HEADER), filename)
