@@ -73,6 +73,9 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "QUESTIONNAIRE_DIR": Path(_env("QUESTIONNAIRE_DIR", str(DEFAULT_QUESTIONNAIRE_DIR))),
         "BASE_URL": _env("BASE_URL", "http://127.0.0.1:5000"),
         "REDIS_URL": redis_url,
+        # Explicit, because the limiter extension is shared: an app made without it would
+        # inherit whatever the app before it was given.
+        "RATELIMIT_ENABLED": True,
         "RATELIMIT_STORAGE_URI": _env(
             "RATELIMIT_STORAGE_URI", redis_url if env == "production" else "memory://"
         ),

@@ -223,7 +223,10 @@ def index():
     """Data og eksport: every questionnaire and its waves, each with a page of downloads."""
     session = get_session()
     requested_municipality(
-        session, current_user, request.args.get("municipality"), "view_export_page"
+        session,
+        current_user,
+        text_param(request.args, "municipality", status=404),
+        "view_export_page",
     )
     listing = [(key, title, [w for w, _ in waves_of(session, key)])
                for key, title in questionnaire_titles(session)]  # fmt: skip
@@ -235,6 +238,7 @@ def index():
 @bp.route("/<questionnaire>/")
 @bp.route("/<questionnaire>/<wave>/")
 @roles_required(*EXPORT_ROLES)
+@path_values_checked
 def page(questionnaire: str, wave: str | None = None):
     """The downloads of one questionnaire (or one of its waves) with what each format is for,
     for all municipalities the user may see or one of them."""
@@ -245,7 +249,10 @@ def page(questionnaire: str, wave: str | None = None):
     if not versions or (wave is not None and chosen is None):
         abort(404)
     municipality = requested_municipality(
-        session, current_user, request.args.get("municipality"), "view_export_page"
+        session,
+        current_user,
+        text_param(request.args, "municipality", status=404),
+        "view_export_page",
     )
     if chosen is not None:
         versions = [v for v in versions if v.version == chosen[1]]
