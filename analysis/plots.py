@@ -307,7 +307,8 @@ def progression_figure(
         rows=rows,
         cols=columns,
         subplot_titles=groups,
-        vertical_spacing=min(0.12, 0.5 / max(rows, 1)),
+        # about 130 px between rows: room for a panel's axis title above the next panel's title
+        vertical_spacing=min(0.3, 130 / (280 * rows)),
     )
     for i, group in enumerate(groups):
         for j, measure in enumerate(_plotted_measures(definition)):
