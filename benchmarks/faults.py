@@ -19,7 +19,7 @@ What it prints
 --------------
 acknowledged: tokens whose submission was confirmed (303, or 409 on a resend).
 stored: responses in the database for the wave.
-lost: acknowledged tokens whose invitation is not marked used, plus acknowledged responses
+lost: acknowledged tokens whose link has no used-mark, plus acknowledged responses
 missing by count (anonymous responses keep no link to their invitation).
 duplicated: stored responses beyond one per used invitation, plus tokens answered 303 twice.
 Also: kills, resends, requests that failed, tokens given up on, and whether any log of the
@@ -155,17 +155,27 @@ def kill_workers(stack: LocalStack, every: float, stop: threading.Event, rng: ra
     return kills
 
 
-def used_token_hashes(database_url: str) -> set[str]:
-    """The token hashes of the wave's invitations that are marked used."""
+def spent_seals(database_url: str) -> set[str]:
+    """The seals of the wave's used links (a used link is known only by its seal)."""
     import psycopg
 
     with psycopg.connect(_plain_url(database_url), connect_timeout=10) as conn:
         rows = conn.execute(
-            "SELECT i.token_hash FROM invitation i JOIN wave w ON w.id = i.wave_id "
-            "WHERE w.key = %s AND i.used",
+            "SELECT s.seal FROM spent_link s JOIN wave w ON w.id = s.wave_id WHERE w.key = %s",
             (WAVE,),
         )
-        return {token_hash for (token_hash,) in rows}
+        return {seal for (seal,) in rows}
+
+
+def seal_of(stack: LocalStack, token: str) -> str:
+    """The seal the stack keeps a link's used-mark under (its seal key is derived)."""
+    from survey_app.answering.links import link_seal
+    from survey_app.config import derived_seal_key
+
+    key = stack.env.get("SURVEY_APP_SEAL_KEY") or derived_seal_key(
+        stack.env["SURVEY_APP_SECRET_KEY"]
+    )
+    return link_seal(key, hashlib.sha256(token.encode()).hexdigest())
 
 
 def set_up(stack: LocalStack, n: int) -> list[str]:
@@ -221,14 +231,13 @@ def main(argv: list[str] | None = None) -> int:
                 stop.set()
             kills = killer.result()
         logs = stack.log_files()
+        seals = {token: seal_of(stack, token) for token in tokens}
     stored, used_count, answer_rows, _values = count_in_database(args.database_url, WAVE)
-    used = used_token_hashes(args.database_url)
+    used = spent_seals(args.database_url)
 
     acknowledged = [o for o in outcomes if o.confirmed_by is not None]
     by_409 = sum(1 for o in acknowledged if o.confirmed_by == 409)
-    unused_acked = sum(
-        1 for o in acknowledged if hashlib.sha256(o.token.encode()).hexdigest() not in used
-    )
+    unused_acked = sum(1 for o in acknowledged if seals[o.token] not in used)
     lost = max(unused_acked, len(acknowledged) - stored)
     duplicated = max(stored - used_count, 0) + sum(1 for o in outcomes if o.acks_303 > 1)
     leaked = [name for name, text in logs.items() if any(t in text for t in tokens)]
