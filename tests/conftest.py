@@ -151,6 +151,28 @@ def invite(app, questionnaire="ledighedsydelse", wave="test-open", municipality=
         return [i.token for i in issued]
 
 
+def database_at(tmp_path: Path, revision: str):
+    """An SQLite engine on a database at an older migration, holding one questionnaire version
+    (id 1), for testing what a later migration does to existing rows."""
+    from alembic import command
+
+    from survey_app.migrate import alembic_config
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+    config = alembic_config(engine)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+        connection.execute(
+            text(
+                "INSERT INTO questionnaire_version (id, key, version, title, audience, anonymous, "
+                "repeated, fingerprint, definition, loaded_at) "
+                "VALUES (1, 'k', 1, 't', 'caseworker', 1, 0, 'f', '{}', '2026-01-01')"
+            )
+        )
+    return engine
+
+
 def count_rows(app, model) -> int:
     """How many rows a table has."""
     from sqlalchemy import func, select

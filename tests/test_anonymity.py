@@ -20,7 +20,7 @@ from survey_app.auth.users import SignedInUser
 from survey_app.db import get_session
 from survey_app.migrate import upgrade_to_head
 from survey_app.models import Answer, Invitation, LinkDraft, Response, SpentLink, User
-from tests.conftest import add_user, count_rows, csrf_token_from, invite, open_wave
+from tests.conftest import add_user, count_rows, csrf_token_from, database_at, invite, open_wave
 
 ANSWERS = {"item-forenklet_sagsbehandling": "4", "item-kvalitet_revurdering": "2"}
 LINKS = 8
@@ -214,25 +214,10 @@ def test_fieldwork_counts_come_from_the_sealed_marks(app):
 
 def test_migration_moves_used_links_and_drafts_under_their_seal(tmp_path):
     """A database from before the seals keeps its used links used and its drafts."""
-    from alembic import command
-    from sqlalchemy import create_engine
-
-    from survey_app.migrate import alembic_config
-
-    engine = create_engine(f"sqlite:///{tmp_path / 'old.sqlite3'}")
-    config = alembic_config(engine)
+    engine = database_at(tmp_path, "0003")
     with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "0003")
         connection.execute(
-            text("INSERT INTO municipality (id, name, network) VALUES (1, 'Aalborg', 'N');")
-        )
-        connection.execute(
-            text(
-                "INSERT INTO questionnaire_version (id, key, version, title, audience, anonymous, "
-                "repeated, fingerprint, definition, loaded_at) "
-                "VALUES (1, 'k', 1, 't', 'caseworker', 1, 0, 'f', '{}', '2026-01-01')"
-            )
+            text("INSERT INTO municipality (id, name, network) VALUES (1, 'A', 'N')")
         )
         connection.execute(
             text(

@@ -11,7 +11,7 @@ from survey_app.formatting import date_text, datetime_text
 from survey_app.models import Wave
 from survey_app.reference_data import HISTORIC_WAVES
 from survey_app.waves import create_wave, find_wave
-from tests.conftest import invite, open_wave, signed_in_client
+from tests.conftest import database_at, invite, open_wave, signed_in_client
 from tests.test_dashboards import COMPARE, answer_waves
 
 # 21:59 UTC on the last day of August is one minute before midnight in Copenhagen (CEST, +2).
@@ -141,23 +141,12 @@ def test_wave_title_in_language():
 
 
 def test_migration_0005_adds_english_titles_to_the_seeds_waves_only(tmp_path):
-    from alembic import command
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import text
 
-    from survey_app.migrate import alembic_config, upgrade_to_head
+    from survey_app.migrate import upgrade_to_head
 
-    engine = create_engine(f"sqlite:///{tmp_path / 'old.sqlite3'}")
-    config = alembic_config(engine)
+    engine = database_at(tmp_path, "0004")
     with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "0004")
-        connection.execute(
-            text(
-                "INSERT INTO questionnaire_version (id, key, version, title, audience, anonymous, "
-                "repeated, fingerprint, definition, loaded_at) "
-                "VALUES (1, 'k', 1, 't', 'caseworker', 1, 0, 'f', '{}', '2026-01-01')"
-            )
-        )
         for key, title in (("sommer-2020", "Sommer 2020"), ("egen", "Egen runde")):
             connection.execute(
                 text(
