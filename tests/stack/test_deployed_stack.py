@@ -149,6 +149,16 @@ def test_the_deployed_stack_over_https(stack, new_context):
     }
     database.extensions["db_engine"].dispose()
 
+    # plotly.js reaches the browser through nginx gzipped, under its content-hash URL, cached.
+    from survey_app.pages import plotly_asset
+
+    script = evaluator.request.get(
+        f"{base}/assets/plotly-{plotly_asset().digest}.min.js",
+        headers={"Accept-Encoding": "gzip"},
+    )
+    assert script.status == 200 and script.headers["content-encoding"] == "gzip"
+    assert "immutable" in script.headers["cache-control"]
+
     # Both instances served this browser's requests, and no log holds the token.
     assert stack.ports_served() == set(stack.app_ports)
     logs = stack.log_files()
