@@ -118,12 +118,19 @@ class Response(SQLModel, table=True):
     submission_key: str | None = Field(default=None, max_length=64)
 
 
-class Answer(SQLModel, table=True):
-    """One item's answer: an option code, or a missing code (``ved_ikke``/``ubesvaret``)."""
+# Exactly one of an answer's three columns is set.
+ANSWER_HOLDS_ONE_KIND = (
+    "(CASE WHEN value IS NULL THEN 0 ELSE 1 END + CASE WHEN text_value IS NULL THEN 0 ELSE 1 END"
+    " + CASE WHEN missing IS NULL THEN 0 ELSE 1 END) = 1"
+)
 
-    __table_args__ = (
-        CheckConstraint("(value IS NULL) <> (missing IS NULL)", name="ck_answer_value_or_missing"),
-    )
+
+class Answer(SQLModel, table=True):
+    """One item's answer: an option code (``value``), the text or number given to an open item
+    (``text_value``; numbers in plain decimal notation such as ``12`` or ``2.5``), or a missing
+    code: ``ved_ikke``, ``ubesvaret`` or ``ikke_relevant``, see questionnaire_schema)."""
+
+    __table_args__ = (CheckConstraint(ANSWER_HOLDS_ONE_KIND, name="ck_answer_one_kind"),)
 
     # No serial id: a sequence would keep the order in which responses were submitted.
     response_id: str = Field(
@@ -132,6 +139,7 @@ class Answer(SQLModel, table=True):
     item_key: str = Field(max_length=60, primary_key=True)
     position: int
     value: int | None = None
+    text_value: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     missing: str | None = Field(default=None, max_length=20)
 
 

@@ -8,15 +8,35 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_serializer,
+    model_validator,
+)
+
+from .instruments.conditions import condition_errors
 
 KEY_PATTERN = r"^[a-z][a-z0-9_]*$"
 QUESTIONNAIRE_KEY_PATTERN = r"^[a-z][a-z0-9-]*$"
+LANGUAGE_PATTERN = re.compile(r"^[a-z]{2,3}$")
+# Scripts written right to left: pages in these languages get dir="rtl".
+RIGHT_TO_LEFT = frozenset({"ar", "fa", "he", "ur", "ps", "ckb"})
+
+# The missing codes an answer can carry instead of a value: "Ved ikke" (the item's
+# non-substantive option), skipped, and not asked because routing hid the item.
+MISSING_CODES = ("ved_ikke", "ubesvaret", "ikke_relevant")
+DEFAULT_TEXT_MAX_LENGTH = 2000
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -41,19 +61,53 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class _OmitsNewDefaults(_Strict):
+    """A model whose fields added after version 1 of the format leave the canonical form when
+    they hold their default, so that the fingerprint of every file written before them stays
+    as it was (a stored version must never appear to change)."""
+
+    added_fields: ClassVar[tuple[str, ...]] = ()
+
+    @model_serializer(mode="wrap")
+    def _omit_new_defaults(self, handler):
+        data = handler(self)
+        for name in self.added_fields:
+            if name in data and getattr(self, name) == type(self).model_fields[name].default:
+                del data[name]
+        return data
+
+
 def _text_from_plain_string(value: Any) -> Any:
     return {"da": value} if isinstance(value, str) else value
 
 
-class Text(_Strict):
-    """A text in Danish (required) with an optional English version."""
+class Text(BaseModel):
+    """A text in Danish (required) with an optional English version and optionally further
+    languages under their ISO 639 codes (``ar``, ``so``, ``ti``, ``uk``, ``fa`` ...)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
 
     da: str = Field(min_length=1)
     en: str | None = None
 
+    @model_validator(mode="after")
+    def _further_languages_are_texts(self) -> Text:
+        for code, value in (self.model_extra or {}).items():
+            if not LANGUAGE_PATTERN.match(code):
+                raise ValueError(f"'{code}' is not a language code (two or three letters a-z)")
+            if not isinstance(value, str) or not value.strip():
+                raise ValueError(f"the '{code}' text must be a non-empty string")
+        return self
+
     def get(self, language: str) -> str:
         """The text in ``language``, falling back to Danish."""
-        return (self.en if language == "en" else None) or self.da
+        if language == "en":
+            return self.en or self.da
+        return (self.model_extra or {}).get(language) or self.da
+
+    def languages(self) -> list[str]:
+        """The languages this text is written in, Danish first."""
+        return ["da", *(["en"] if self.en else []), *sorted(self.model_extra or {})]
 
 
 LocalText = Annotated[Text, BeforeValidator(_text_from_plain_string)]
@@ -92,14 +146,59 @@ class Domain(_Strict):
     reliability: float | None = Field(default=None, gt=0, lt=1)
 
 
-class Item(_Strict):
+class NumberFormat(_Strict):
+    """What a number item accepts: whole or decimal numbers within optional bounds."""
+
+    kind: Literal["integer", "decimal"] = "integer"
+    min: Decimal | None = None
+    max: Decimal | None = None
+    decimals: int | None = Field(default=None, ge=1, le=6)
+    unit: LocalText | None = None
+
+
+class Item(_OmitsNewDefaults):
+    """One question: a closed scale (``type: scale``), an open text or a number.
+
+    ``show_if`` routes the item (instruments/conditions.py); a hidden item is stored with the
+    missing code ``ikke_relevant``. ``identifying`` marks an open text answer that may name or
+    describe people: it is shown to evaluators only and left out of aggregate downloads.
+    """
+
+    added_fields: ClassVar[tuple[str, ...]] = (
+        "type",
+        "show_if",
+        "multiline",
+        "max_length",
+        "identifying",
+        "number",
+    )
+
     key: str = Field(pattern=KEY_PATTERN)
+    type: Literal["scale", "text", "number"] = "scale"
     text: LocalText
     help: LocalText | None = None
-    scale: str
+    scale: str | None = None
     required: bool = True
     polarity: Literal["positive", "negative", "neutral"] = "positive"
     domain: str | None = None
+    show_if: str | None = None
+    multiline: bool = False
+    max_length: int | None = Field(default=None, ge=1, le=20000)
+    identifying: bool = True
+    number: NumberFormat | None = None
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the answer is free text or a number rather than an option code."""
+        return self.type != "scale"
+
+    def text_limit(self) -> int:
+        """The longest text answer accepted for a text item."""
+        return self.max_length or DEFAULT_TEXT_MAX_LENGTH
+
+    def number_format(self) -> NumberFormat:
+        """The number format of a number item (whole numbers without bounds by default)."""
+        return self.number or NumberFormat()
 
 
 class Questionnaire(_Strict):
@@ -118,8 +217,19 @@ class Questionnaire(_Strict):
     items: list[Item]
 
     def scale_for(self, item: Item) -> Scale:
-        """The scale an item is answered on."""
+        """The scale a scale item is answered on (text and number items have none)."""
         return next(s for s in self.scales if s.key == item.scale)
+
+    def languages(self) -> list[str]:
+        """The languages the whole questionnaire can be shown in: Danish, and every other
+        language in which the title, the intro, every item text and every option label exist."""
+        texts = [self.title, *([self.intro] if self.intro else [])]
+        texts += [i.text for i in self.items] + [o.label for s in self.scales for o in s.options]
+        texts += [s.non_substantive.label for s in self.scales if s.non_substantive]
+        common = set(texts[0].languages())
+        for text in texts[1:]:
+            common &= set(text.languages())
+        return ["da", *sorted(common - {"da"}, key=lambda code: (code != "en", code))]
 
     def item(self, key: str) -> Item | None:
         """The item with ``key``, or None."""
@@ -198,14 +308,48 @@ def _cross_reference_errors(q: Questionnaire) -> list[tuple[str, str]]:
     domain_keys = {d.key for d in q.domains}
     for i, item in enumerate(q.items):
         where = f"items[{i}](key '{item.key}')"
-        if item.scale not in scale_keys:
+        errors.extend((f"{where}.{field}", msg) for field, msg in _item_type_errors(item))
+        if item.type == "scale" and item.scale is not None and item.scale not in scale_keys:
             known = ", ".join(sorted(scale_keys)) or "none"
             errors.append((f"{where}.scale", f"unknown scale '{item.scale}' (defined: {known})"))
         if item.domain is not None and item.domain not in domain_keys:
             known = ", ".join(sorted(domain_keys)) or "none"
             errors.append((f"{where}.domain", f"unknown domain '{item.domain}' (defined: {known})"))
+        if not any(field == f"{where}.scale" for field, _ in errors):
+            errors.extend((f"{where}.show_if", msg) for msg in condition_errors(q, i))
     if not q.items:
         errors.append(("items", "a questionnaire needs at least one item"))
+    return errors
+
+
+def _item_type_errors(item: Item) -> list[tuple[str, str]]:
+    """Fields that do not belong to the item's type, or that its type needs."""
+    errors: list[tuple[str, str]] = []
+    if item.type == "scale" and item.scale is None:
+        errors.append(("scale", "a scale item needs a scale"))
+    if item.type != "scale":
+        if item.scale is not None:
+            errors.append(("scale", f"a {item.type} item has no scale"))
+        if item.domain is not None:
+            errors.append(("domain", f"a {item.type} item cannot belong to a domain"))
+        if item.polarity != "positive":
+            errors.append(("polarity", f"a {item.type} item has no polarity"))
+    if item.type != "text":
+        for field in ("multiline", "max_length", "identifying"):
+            if field in item.model_fields_set:
+                errors.append((field, f"only a text item has '{field}'"))
+    if item.type != "number" and item.number is not None:
+        errors.append(("number", "only a number item has a number format"))
+    if item.type == "number" and item.number is not None:
+        fmt = item.number
+        if fmt.min is not None and fmt.max is not None and fmt.min > fmt.max:
+            errors.append(("number", f"min {fmt.min} is greater than max {fmt.max}"))
+        if fmt.kind == "integer" and fmt.decimals is not None:
+            errors.append(("number.decimals", "an integer has no decimals"))
+        for bound in ("min", "max"):
+            value = getattr(fmt, bound)
+            if fmt.kind == "integer" and value is not None and value != value.to_integral_value():
+                errors.append((f"number.{bound}", "an integer item needs a whole-number bound"))
     return errors
 
 
@@ -289,17 +433,23 @@ class ItemComparison:
 
 
 def item_signature(q: Questionnaire, item: Item) -> str:
-    """Everything a respondent sees of an item: text, help and its scale's options."""
-    scale = q.scale_for(item)
-    return json.dumps(
-        {
-            "text": item.text.model_dump(),
-            "help": item.help.model_dump() if item.help else None,
-            "scale": scale.model_dump(exclude={"key"}),
-            "polarity": item.polarity,
-        },
-        sort_keys=True,
-    )
+    """Everything that decides what an item's answers mean: its text, help, options (or its
+    open-answer format) and when it is asked. Two items with the same signature are comparable."""
+    signature = {
+        "text": item.text.model_dump(),
+        "help": item.help.model_dump() if item.help else None,
+        "scale": q.scale_for(item).model_dump(exclude={"key"}) if item.type == "scale" else None,
+        "polarity": item.polarity,
+    }
+    # Added only when set, so that version-1 items keep the signature they always had.
+    if item.type != "scale":
+        signature["type"] = item.type
+        signature["format"] = item.model_dump(
+            mode="json", include={"multiline", "max_length", "number"}
+        )
+    if item.show_if is not None:
+        signature["show_if"] = item.show_if
+    return json.dumps(signature, sort_keys=True)
 
 
 def compare_versions(old: Questionnaire, new: Questionnaire) -> ItemComparison:

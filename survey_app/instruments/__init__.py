@@ -1,0 +1,1 @@
+"""Questionnaire instruments beyond the file format: routing conditions (and, later, XLSForm)."""
