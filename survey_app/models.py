@@ -128,7 +128,7 @@ ANSWER_HOLDS_ONE_KIND = (
 class Answer(SQLModel, table=True):
     """One item's answer: an option code (``value``), the text or number given to an open item
     (``text_value``; numbers in plain decimal notation such as ``12`` or ``2.5``), or a missing
-    code: ``ved_ikke``, ``ubesvaret`` or ``ikke_relevant``, see questionnaire_schema)."""
+    code: ``ved_ikke``, ``ubesvaret`` or ``ikke_relevant`` (questionnaire_schema.MISSING_CODES)."""
 
     __table_args__ = (CheckConstraint(ANSWER_HOLDS_ONE_KIND, name="ck_answer_one_kind"),)
 
