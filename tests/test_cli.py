@@ -90,6 +90,11 @@ def test_check_questionnaires_passes_on_the_shipped_files(app):
     result = run(app, "check-questionnaires", str(QUESTIONNAIRES))
     assert result.exit_code == 0, result.output
     assert "ok  en-plan v1" in result.output
+    # issue 11's instruments
+    for line in ("ok  mentor v2 (3 items)", "ok  ledelsestilsyn v2 (5 items)",
+                 "ok  revalidering v2 (7 items)", "ok  ressourceforloeb-tilsyn v1 (5 items)",
+                 "ok  mentor-sagsgennemgang v1 (3 items)"):  # fmt: skip
+        assert line in result.output.splitlines()
 
 
 def test_check_questionnaires_fails_naming_file_and_field(app, questionnaire_copy):
