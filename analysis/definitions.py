@@ -136,6 +136,8 @@ def definition_from_mapping(data: Any, source: str = "<definition>") -> Question
         )
         items = []
         for item in data.get("items") or []:
+            if item.get("type", "scale") != "scale":
+                continue  # open text and number items have no scale and take no part in tests
             if item.get("scale") not in scales:
                 raise DefinitionError(
                     f"{source}: item '{item.get('key')}': unknown scale {item.get('scale')!r}"

@@ -24,8 +24,9 @@ from .demo import (
 from .export import ExportFilter, csv_chunks, export_rows
 from .invitations import InvitationError, create_invitations
 from .migrate import upgrade_to_head
-from .questionnaire_schema import load_directory
+from .questionnaire_schema import comparison_lines, load_directory
 from .registry import (
+    definition_of,
     ensure_municipalities,
     find_municipality,
     list_versions,
@@ -137,12 +138,10 @@ def versions_command(key):
         )
     for old, new, comparison in version_comparisons(versions):
         click.echo(f"\nv{old.version} -> v{new.version}")
-        click.echo(
-            "  identical (comparable across waves): " + (", ".join(comparison.identical) or "-")
-        )
-        click.echo("  changed (not comparable): " + (", ".join(comparison.changed) or "-"))
-        click.echo("  added: " + (", ".join(comparison.added) or "-"))
-        click.echo("  removed: " + (", ".join(comparison.removed) or "-"))
+        for line in comparison_lines(definition_of(old), definition_of(new), comparison):
+            click.echo(line)
+    if len(versions) > 1:
+        click.echo("\nOnly identical items are compared between waves on different versions.")
 
 
 @main.command("create-wave")

@@ -452,6 +452,26 @@ def item_signature(q: Questionnaire, item: Item) -> str:
     return json.dumps(signature, sort_keys=True)
 
 
+# What ``item_differences`` reports, in this order: signature part -> its name in the CLI output.
+SIGNATURE_PARTS = {
+    "text": "text",
+    "help": "help",
+    "type": "type",
+    "scale": "options",
+    "format": "format",
+    "polarity": "polarity",
+    "show_if": "show_if",
+}
+
+
+def item_differences(old: Questionnaire, new: Questionnaire, key: str) -> list[str]:
+    """Which parts of item ``key``'s signature differ between two versions (text, help, type,
+    options, format, polarity, show_if); empty when the item is comparable."""
+    before = json.loads(item_signature(old, old.item(key)))
+    after = json.loads(item_signature(new, new.item(key)))
+    return [name for part, name in SIGNATURE_PARTS.items() if before.get(part) != after.get(part)]
+
+
 def compare_versions(old: Questionnaire, new: Questionnaire) -> ItemComparison:
     """Compare two versions item by item; only identical items may be compared across waves."""
     old_items = {i.key: item_signature(old, i) for i in old.items}
@@ -463,3 +483,33 @@ def compare_versions(old: Questionnaire, new: Questionnaire) -> ItemComparison:
         added=[k for k in new_items if k not in old_items],
         removed=[k for k in old_items if k not in new_items],
     )
+
+
+def _item_note(q: Questionnaire, key: str, prefix: str = "") -> str:
+    """An item's type and routing for the version listing, e.g. `` (text, shown if x == 1)``."""
+    item = q.item(key)
+    parts = [item.type] if item.type != "scale" else []
+    if item.show_if:
+        parts.append(f"shown if {item.show_if}")
+    return f" ({prefix}{', '.join(parts)})" if parts else ""
+
+
+def comparison_lines(
+    old: Questionnaire, new: Questionnaire, comparison: ItemComparison
+) -> list[str]:
+    """The lines `survey-app versions` prints for one pair of versions: which items stay
+    comparable, and for each changed item what changed."""
+
+    def listed(keys: list[str]) -> str:
+        return ", ".join(keys) or "-"
+
+    lines = [
+        f"  identical (comparable across waves): {listed(comparison.identical)}",
+        f"  changed (not comparable): {listed(comparison.changed)}",
+    ]
+    for key in comparison.changed:
+        what = ", ".join(item_differences(old, new, key))
+        lines.append(f"    {key}: {what} changed{_item_note(new, key, f'v{new.version}: ')}")
+    lines.append(f"  added: {listed([k + _item_note(new, k) for k in comparison.added])}")
+    lines.append(f"  removed: {listed([k + _item_note(old, k) for k in comparison.removed])}")
+    return lines

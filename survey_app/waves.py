@@ -113,7 +113,7 @@ def ensure_historic_waves(session: Session) -> list[str]:
     """Create the seed's historic waves whose questionnaire is loaded; return those added."""
     added = []
     for historic in HISTORIC_WAVES:
-        if find_version(session, historic.questionnaire) is None:
+        if find_version(session, historic.questionnaire, historic.version) is None:
             continue
         if find_wave(session, historic.questionnaire, historic.key) is None:
             create_wave(
@@ -123,7 +123,7 @@ def ensure_historic_waves(session: Session) -> list[str]:
                 historic.title,
                 historic.opens_at,
                 historic.closes_at,
-                version=1,
+                version=historic.version,
                 title_en=historic.title_en,
             )
             added.append(f"{historic.questionnaire}/{historic.key}")

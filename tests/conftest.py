@@ -106,8 +106,10 @@ def csrf_token_from(html: str) -> str:
     return match.group(1)
 
 
-def open_wave(app, questionnaire="ledighedsydelse", key="test-open", days_open=(-1, 30)):
-    """Create a wave of ``questionnaire`` that is open now (or as ``days_open`` says)."""
+def open_wave(app, questionnaire="ledighedsydelse", key="test-open", days_open=(-1, 30),
+              version=None):  # fmt: skip
+    """Create a wave of ``questionnaire`` (the newest version unless ``version``) that is open
+    now (or as ``days_open`` says)."""
     from datetime import timedelta
 
     from survey_app.models import utcnow
@@ -123,6 +125,7 @@ def open_wave(app, questionnaire="ledighedsydelse", key="test-open", days_open=(
             f"Test {key}",
             now + timedelta(days=days_open[0]),
             now + timedelta(days=days_open[1]),
+            version=version,
         )
         session.commit()
         return wave.id

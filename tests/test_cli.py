@@ -90,6 +90,11 @@ def test_check_questionnaires_passes_on_the_shipped_files(app):
     result = run(app, "check-questionnaires", str(QUESTIONNAIRES))
     assert result.exit_code == 0, result.output
     assert "ok  en-plan v1" in result.output
+    # issue 11's instruments
+    for line in ("ok  mentor v2 (3 items)", "ok  ledelsestilsyn v2 (5 items)",
+                 "ok  revalidering v2 (7 items)", "ok  ressourceforloeb-tilsyn v1 (5 items)",
+                 "ok  mentor-sagsgennemgang v1 (3 items)"):  # fmt: skip
+        assert line in result.output.splitlines()
 
 
 def test_check_questionnaires_fails_naming_file_and_field(app, questionnaire_copy):
@@ -143,7 +148,59 @@ def test_seed_waves_carry_their_historic_dates(app):
         }
     assert ("jan-2019", 2019, 1) in waves
     assert ("sommer-2020", 2020, 6) in waves
-    assert ("forsoegsafslutning", 2021, 11) in waves
+    # seed 004: the trials were extended to the end of 2022
+    assert ("forsoegsafslutning", 2022, 11) in waves
+    assert ("forsoegsafslutning", 2021, 11) not in waves
+    # seed 003: the resource-course supervision once a year, July 2019 to July 2021
+    assert {("juli-2019", 2019, 7), ("juli-2020", 2020, 7), ("juli-2021", 2021, 7)} <= waves
+
+
+def test_historic_waves_are_on_version_1_of_their_questionnaires(app):
+    with app.app_context():
+        query = select(Wave.key, QuestionnaireVersion.key, QuestionnaireVersion.version)
+        rows = get_session().exec(query.join(QuestionnaireVersion)).all()
+    assert {(q, w) for w, q, _ in rows} == {
+        ("ledighedsydelse", "jan-2019"), ("ledighedsydelse", "sommer-2020"),
+        ("mentor", "jan-2019"), ("mentor", "forsoegsafslutning"), ("revalidering", "jan-2019"),
+        ("ressourceforloeb-tilsyn", "juli-2019"), ("ressourceforloeb-tilsyn", "juli-2020"),
+        ("ressourceforloeb-tilsyn", "juli-2021"), ("mentor-sagsgennemgang", "forsoegsafslutning"),
+    }  # fmt: skip
+    assert {version for _, _, version in rows} == {1}
+
+
+def test_versions_mentor_shows_which_items_stay_comparable_and_why_not(app):
+    listing = run(app, "versions", "mentor")
+    assert listing.exit_code == 0, listing.output
+    lines = listing.output.splitlines()
+    assert "  identical (comparable across waves): brug_fleksibelt_tilbud" in lines
+    assert (
+        "  changed (not comparable): forenklet_kontaktforloeb, kvalitet_fleksibelt_tilbud" in lines
+    )
+    assert (
+        "    forenklet_kontaktforloeb: help, options, show_if changed "
+        "(v2: shown if brug_fleksibelt_tilbud != 1)" in lines
+    )
+    assert (
+        "    kvalitet_fleksibelt_tilbud: help, show_if changed "
+        "(v2: shown if brug_fleksibelt_tilbud != 1)" in lines
+    )
+
+
+def test_versions_revalidering_lists_the_open_follow_ups_as_added(app):
+    listing = run(app, "versions", "revalidering")
+    assert listing.exit_code == 0, listing.output
+    assert "  changed (not comparable): -" in listing.output
+    assert "egen_laege_hvordan (text, shown if egen_laege_inddrages_om >= 2)" in listing.output
+    assert "muligheder_barrierer (text)" in listing.output
+    assert "  removed: egen_laege_inddrages_hvordan\n" in listing.output
+
+
+def test_versions_ledelsestilsyn_keeps_only_check_1_comparable(app):
+    listing = run(app, "versions", "ledelsestilsyn")
+    assert "  identical (comparable across waves): afgjort_uden_lae265\n" in listing.output
+    assert "    lae265_grundet_tvivl: show_if changed (v2: shown if afgjort_uden_lae265 == 2)" in (
+        listing.output
+    )
 
 
 def test_invite_writes_token_url_csv_and_stores_only_hashes(app):

@@ -35,11 +35,16 @@ def test_index_leaves_out_pairs_without_an_item_in_common(app, tmp_path):
     text = (QUESTIONNAIRES / "revalidering.v1.yaml").read_text(encoding="utf-8")
     head, items = text.split("\nitems:\n")
     items = re.sub(r"^  - key: (\w+)", r"  - key: \1_ny", items, flags=re.M)
-    v2 = head.replace("\nversion: 1\n", "\nversion: 2\n") + "\nitems:\n" + items
-    (tmp_path / "revalidering.v2.yaml").write_text(v2, encoding="utf-8")
+    # the next free version after the shipped ones
+    new = 1 + max(
+        int(p.name.split(".v")[1].split(".")[0])
+        for p in QUESTIONNAIRES.glob("revalidering.v*.yaml")
+    )
+    v2 = head.replace("\nversion: 1\n", f"\nversion: {new}\n") + "\nitems:\n" + items
+    (tmp_path / f"revalidering.v{new}.yaml").write_text(v2, encoding="utf-8")
     with app.app_context():
         session = get_session()
-        assert load_questionnaires(session, tmp_path).added == ["revalidering v2"]
+        assert load_questionnaires(session, tmp_path).added == [f"revalidering v{new}"]
         start = datetime(2020, 1, 1, tzinfo=UTC)
         create_wave(session, "revalidering", "ny", "Ny runde", start, start.replace(month=3))
         session.commit()

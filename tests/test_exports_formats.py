@@ -28,6 +28,7 @@ from tests.conftest import invite, open_wave
 from tests.test_export import submit
 
 QUESTIONNAIRE = "revalidering"
+VERSION = 1  # closed items only (version 2 adds open follow-ups)
 
 
 @pytest.fixture
@@ -36,11 +37,11 @@ def answered(app):
 
     Returns the definition and the records read back in wide form.
     """
-    open_wave(app, questionnaire=QUESTIONNAIRE, key="r-open")
+    open_wave(app, questionnaire=QUESTIONNAIRE, key="r-open", version=VERSION)
     tokens = invite(app, questionnaire=QUESTIONNAIRE, wave="r-open", count=2)
     tokens += invite(app, questionnaire=QUESTIONNAIRE, wave="r-open", municipality="Thisted")
     with app.app_context():
-        definition = definition_of(find_version(get_session(), QUESTIONNAIRE))
+        definition = definition_of(find_version(get_session(), QUESTIONNAIRE, VERSION))
     required = [i for i in definition.items if i.required]
     for n, token in enumerate(tokens):
         answers = {f"item-{item.key}": str(1 + (n + k) % 2) for k, item in enumerate(required)}
@@ -49,7 +50,7 @@ def answered(app):
         submit(app, token, answers)
     with app.app_context():
         session = get_session()
-        version = find_version(session, QUESTIONNAIRE)
+        version = find_version(session, QUESTIONNAIRE, VERSION)
         records = list(wide_records(session, Selection(version, definition)))
     return definition, records
 
@@ -132,7 +133,7 @@ def test_xlsx_round_trip(tmp_path, answered):
 
 def test_formula_like_text_is_inert_in_csv_and_xlsx_but_kept_in_sav(tmp_path, app):
     with app.app_context():
-        definition = definition_of(find_version(get_session(), QUESTIONNAIRE))
+        definition = definition_of(find_version(get_session(), QUESTIONNAIRE, VERSION))
     codes = {item.key: 1 for item in definition.items}
     record = WideRecord("id-1", '=HYPERLINK("x")', QUESTIONNAIRE, 1, "-w", "Aalborg", "", codes)
     text = "".join(wide_csv_chunks(definition, [record]))
@@ -149,7 +150,7 @@ def test_formula_like_text_is_inert_in_csv_and_xlsx_but_kept_in_sav(tmp_path, ap
 
 def test_empty_selection_still_gives_files_with_labels(tmp_path, app):
     with app.app_context():
-        definition = definition_of(find_version(get_session(), QUESTIONNAIRE))
+        definition = definition_of(find_version(get_session(), QUESTIONNAIRE, VERSION))
     write_sav(tmp_path / "tom.sav", definition, [])
     frame, meta = pyreadstat.read_sav(str(tmp_path / "tom.sav"), user_missing=True)
     assert len(frame) == 0 and list(frame.columns) == wide_header(definition)
@@ -161,7 +162,7 @@ def test_empty_selection_still_gives_files_with_labels(tmp_path, app):
 
 def test_codebook_describes_every_column_code_and_missing_code(app):
     with app.app_context():
-        definition = definition_of(find_version(get_session(), QUESTIONNAIRE))
+        definition = definition_of(find_version(get_session(), QUESTIONNAIRE, VERSION))
     text = "".join(codebook_csv_chunks(definition))
     rows = list(csv.DictReader(io.StringIO(text)))
     assert list(rows[0]) == CODEBOOK_COLUMNS

@@ -23,6 +23,9 @@ REQUIRED = {
     "integration-raadgiver": ("caseworker", True, None),
     "ressourceforloeb": ("citizen", True, None),
     "en-plan": ("citizen", False, None),
+    # issue 11: the two checklists the seeds describe (management review per case)
+    "ressourceforloeb-tilsyn": ("caseworker", True, 5),
+    "mentor-sagsgennemgang": ("caseworker", True, 3),
 }
 
 # Questionnaires whose Danish item texts and option labels are quoted verbatim from seed 003.
