@@ -13,6 +13,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from ..answering.answers import decode, encode
 from ..answering.responses import AnswerValue, answer_rows
 from ..models import Citizen, KioskSession, QuestionnaireVersion, Response, utcnow
 from ..questionnaire_schema import Questionnaire
@@ -99,8 +100,8 @@ def check_pin(session: Session, kiosk: KioskSession, pin: str) -> bool:
 
 
 def draft(kiosk: KioskSession) -> dict[str, AnswerValue]:
-    """The answers given so far in this session."""
-    return json.loads(kiosk.draft or "{}")
+    """The answers given so far in this session (codes, missing keys, texts and numbers)."""
+    return decode(json.loads(kiosk.draft or "{}"))
 
 
 def save_answers(
@@ -113,7 +114,7 @@ def save_answers(
     if kiosk.status == "submitted":
         raise KioskError("Svarene er allerede sendt.")
     merged = {**draft(kiosk), **answers}
-    kiosk.draft = json.dumps(merged)
+    kiosk.draft = json.dumps(encode(merged))
     kiosk.position = max(0, position)
     kiosk.last_activity_at = utcnow()
     kiosk.status = "active"
