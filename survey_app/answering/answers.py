@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from ..questionnaire_schema import Item, Questionnaire
 
@@ -127,10 +128,11 @@ def parse_number(item: Item, raw: str) -> Decimal:
         raise Refusal(_("Svaret på %(question)s skal være et helt tal.", question=name))
     if fmt.kind == "decimal" and fmt.decimals is not None and len(fraction.rstrip("0")) > fmt.decimals:
         raise Refusal(
-            _(
-                "Svaret på %(question)s må højst have %(decimals)s decimaler.",
+            ngettext(
+                "Svaret på %(question)s må højst have %(num)s decimal.",
+                "Svaret på %(question)s må højst have %(num)s decimaler.",
+                fmt.decimals,
                 question=name,
-                decimals=fmt.decimals,
             )
         )
     too_low = fmt.min is not None and value < fmt.min
