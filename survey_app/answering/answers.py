@@ -126,7 +126,8 @@ def parse_number(item: Item, raw: str) -> Decimal:
     value = Decimal(f"{match.group('sign')}{match.group('whole')}.{fraction or '0'}")
     if fmt.kind == "integer" and fraction.strip("0"):
         raise Refusal(_("Svaret på %(question)s skal være et helt tal.", question=name))
-    if fmt.kind == "decimal" and fmt.decimals is not None and len(fraction.rstrip("0")) > fmt.decimals:
+    places = len(fraction.rstrip("0"))
+    if fmt.kind == "decimal" and fmt.decimals is not None and places > fmt.decimals:
         raise Refusal(
             ngettext(
                 "Svaret på %(question)s må højst have %(num)s decimal.",
@@ -138,7 +139,9 @@ def parse_number(item: Item, raw: str) -> Decimal:
     too_low = fmt.min is not None and value < fmt.min
     too_high = fmt.max is not None and value > fmt.max
     if too_low or too_high:
-        raise Refusal(_("Svaret på %(question)s skal være %(range)s.", question=name, range=range_text(item)))
+        raise Refusal(
+            _("Svaret på %(question)s skal være %(range)s.", question=name, range=range_text(item))
+        )
     return Decimal(canonical_number(value))
 
 

@@ -12,10 +12,10 @@ from typing import Any
 
 from sqlmodel import Session
 
+from ..instruments.conditions import visible_item_keys
 from ..invitations import find_invitation_with_wave
 from ..models import Answer, Invitation, QuestionnaireVersion, Response, Wave, utcnow
 from ..questionnaire_schema import Questionnaire
-from ..instruments.conditions import visible_item_keys
 from ..registry import definition_of
 from .answers import (
     AnswerValue,
@@ -63,8 +63,15 @@ def field_name(item_key: str) -> str:
     return FIELD_PREFIX + item_key
 
 
-def parse_answers(definition: Questionnaire, form: Mapping[str, str]) -> dict[str, AnswerValue]:
+def parse_answers(
+    definition: Questionnaire,
+    form: Mapping[str, str],
+    earlier: Mapping[str, AnswerValue] | None = None,
+) -> dict[str, AnswerValue]:
     """The answers in a posted form, each checked against its item, routing applied.
+
+    ``earlier`` holds answers given on earlier screens (the tablet shows one question at a
+    time): routing is decided on them together with the form's answers.
 
     Raises InvalidAnswer for a value that is not an option of the item, for several values
     for one item and for answer fields naming no item of this version; UnacceptableAnswers
@@ -92,8 +99,8 @@ def parse_answers(definition: Questionnaire, form: Mapping[str, str]) -> dict[st
             continue
         if value is not None:
             answers[item.key] = value
-    answers = shown_answers(definition, answers)
-    shown = set(visible_items(definition, answers))
+    shown = set(visible_items(definition, {**(earlier or {}), **answers}))
+    answers = {key: value for key, value in answers.items() if key in shown}
     problems = {key: message for key, message in problems.items() if key in shown}
     if problems:
         raise UnacceptableAnswers(problems, answers)

@@ -131,7 +131,8 @@ def answer(token: str):
                     "Dine svar er gemt. Du kan lukke siden og fortsætte senere fra samme link."
                 ),
             )
-        new_items = newly_shown(ctx.definition, answers, posted_shown_items(ctx.definition, request.form))
+        shown_before = posted_shown_items(ctx.definition, request.form)
+        new_items = newly_shown(ctx.definition, answers, shown_before)
         if new_items:
             # Without the live script the page did not show what these answers open up.
             return render_form(ctx, answers, new_items=new_items)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import timedelta
 
 from argon2 import PasswordHasher
@@ -109,11 +109,13 @@ def save_answers(
     kiosk: KioskSession,
     answers: Mapping[str, AnswerValue],
     position: int,
+    cleared: Iterable[str] = (),
 ) -> None:
-    """Merge answers into the session and move to screen ``position``."""
+    """Merge answers into the session and move to screen ``position``; the answers of the
+    items in ``cleared`` (shown on the screen but left empty, e.g. an emptied text box) go."""
     if kiosk.status == "submitted":
         raise KioskError("Svarene er allerede sendt.")
-    merged = {**draft(kiosk), **answers}
+    merged = {k: v for k, v in draft(kiosk).items() if k not in set(cleared)} | dict(answers)
     kiosk.draft = json.dumps(encode(merged))
     kiosk.position = max(0, position)
     kiosk.last_activity_at = utcnow()
