@@ -61,14 +61,24 @@ items:
 """
 
 
+TABLET_KEY = "routing-tablet"
+# The same questions as a citizen questionnaire for the tablet (which needs a pseudonym).
+TABLET_YAML = (
+    ROUTED_YAML.replace(f"key: {ROUTED_KEY}", f"key: {TABLET_KEY}")
+    .replace("audience: caseworker", "audience: citizen")
+    .replace("anonymous: true", "anonymous: false")
+)
+
+
 def load_routed_questionnaire(app, tmp_path: Path) -> None:
-    """Load the routing test questionnaire into the app's database."""
+    """Load the routing test questionnaire (and its tablet twin) into the app's database."""
     from survey_app.db import get_session
     from survey_app.registry import load_questionnaires
 
     directory = tmp_path / "routed-questionnaires"
     directory.mkdir(parents=True, exist_ok=True)
     (directory / f"{ROUTED_KEY}.v1.yaml").write_text(ROUTED_YAML, encoding="utf-8")
+    (directory / f"{TABLET_KEY}.v1.yaml").write_text(TABLET_YAML, encoding="utf-8")
     with app.app_context():
         session = get_session()
         report = load_questionnaires(session, directory)

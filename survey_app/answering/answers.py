@@ -36,7 +36,7 @@ class OpenText:
 AnswerValue = int | str | OpenText | Decimal
 
 MAX_NUMBER_INPUT = 40  # characters: far beyond any number an item can accept
-_NUMBER = re.compile(r"^(?P<sign>-?)(?P<whole>\d+)(?:[.,](?P<fraction>\d+))?$")
+_NUMBER = re.compile(r"^(?P<sign>-?)(?P<whole>\d+)(?:[.,](?P<fraction>\d+))?$", re.ASCII)
 
 
 class Forged(ValueError):
