@@ -48,8 +48,10 @@ def test_whole_numbers_are_read_and_stored_canonically(typed, stored):
     assert canonical_number(answers["maaneder"]) == str(stored)
 
 
-@pytest.mark.parametrize(("typed", "stored"), [("2,5", "2.5"), ("2.5", "2.5"), ("0", "0"),
-                                               ("40", "40"), ("-0,0", "0"), ("12,50", "12.5")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [("2,5", "2.5"), ("2.5", "2.5"), ("0", "0"), ("40", "40"), ("-0,0", "0"), ("12,50", "12.5")],
+)
 def test_decimal_comma_is_accepted_and_stored_with_a_point(typed, stored):
     assert canonical_number(parse(brugt="1", timer=typed)["timer"]) == stored
 
@@ -170,3 +172,29 @@ def test_newly_shown_items_are_those_the_page_did_not_show():
     answers = {"brugt": 1}
     assert newly_shown(Q, answers, ["brugt", "titel", "tilfreds"]) == ["hvor_ofte", "timer"]
     assert newly_shown(Q, answers, None) == []
+
+
+def test_demo_answers_follow_routing_and_fit_every_item_type():
+    import random
+
+    from survey_app.answering.answers import value_problem
+    from survey_app.demo import demo_answers
+
+    rng = random.Random(7)
+    kinds: dict[str, set] = {}
+    for _ in range(200):
+        answers = demo_answers(rng, Q, lift=0.0)
+        shown = visible_items(Q, answers)
+        assert set(answers) <= set(shown)
+        assert missing_required(Q, answers) == []
+        for key, value in answers.items():
+            assert value_problem(Q, Q.item(key), value) is None, (key, value)
+            kinds.setdefault(key, set()).add(type(value).__name__)
+        rows = {r.item_key: r for r in answer_rows(Q, "r", answers)}
+        for item in Q.items:
+            if item.key not in shown:
+                assert rows[item.key].missing == "ikke_relevant"
+    assert kinds["maaneder"] == {"Decimal"} and kinds["timer"] == {"Decimal"}
+    assert kinds["hvorfor_ikke"] == {"OpenText"} and kinds["titel"] == {"OpenText"}
+    assert {"int", "str"} <= kinds["hvor_ofte"]  # codes and "Ved ikke"
+    assert len(kinds) == len(Q.items)  # both routes were taken

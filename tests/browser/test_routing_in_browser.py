@@ -10,11 +10,7 @@ from sqlmodel import select
 
 from survey_app.db import get_session
 from survey_app.models import Answer
-from tests.browser.test_accessibility import (  # noqa: F401 (fixture)
-    axe_page,
-    axe_source,  # noqa: F401 (fixture)
-    check_axe,
-)
+from tests.browser import test_accessibility
 from tests.browser.test_tablet_in_browser import PIN, register, sign_in_as_caseworker
 from tests.routing_fixture import TABLET_KEY, routed_token
 
@@ -24,6 +20,9 @@ except ImportError:  # the browser fixture skips (or fails in CI) with the reaso
     expect = None
 
 pytestmark = pytest.mark.browser
+axe_page = test_accessibility.axe_page
+axe_source = test_accessibility.axe_source  # fixtures shared with the accessibility tests
+check_axe = test_accessibility.check_axe
 SCREENSHOTS = os.environ.get("ROUTING_SCREENSHOTS")  # a directory, to look at the pages
 
 
@@ -48,7 +47,7 @@ def shot(page, name):
 
 def test_with_javascript_questions_show_and_hide_live(
     app, live_server, tmp_path, new_context, check_axe
-):  # noqa: F811
+):
     token = routed_token(app, tmp_path)
     page = axe_page(new_context)
     page.goto(f"{live_server}/s/{token}")
@@ -121,7 +120,7 @@ def test_without_javascript_the_server_shows_the_new_questions(
 
 def test_tablet_skips_hidden_questions_and_back_returns_to_the_last_shown(
     app, live_server, tmp_path, new_context, check_axe
-):  # noqa: F811
+):
     routed_token(app, tmp_path)  # loads the questionnaires
     page = axe_page(new_context, has_touch=True, is_mobile=True)
     register(app)
