@@ -71,7 +71,7 @@ def _pick(rng: random.Random, definition: Questionnaire, item_key: str, lift: fl
     if item.type == "number":
         return _number(rng, item)
     if item.type == "text":
-        return OpenText(rng.choice(DEMO_TEXTS))
+        return _text(rng, item)
     scale = definition.scale_for(item)
     if scale.non_substantive and rng.random() < 0.07:
         return scale.non_substantive.key
@@ -89,6 +89,16 @@ DEMO_TEXTS = (
     "Ingen bemærkninger.",
     "Reglerne blev fortolket forskelligt.\nDet bør afklares.",
 )
+
+
+def _text(rng: random.Random, item) -> OpenText:
+    """A demo text that fits the item (its length limit, one line unless multi-line)."""
+    fitting = [
+        text
+        for text in DEMO_TEXTS
+        if len(text) <= item.text_limit() and (item.multiline or "\n" not in text)
+    ]
+    return OpenText(rng.choice(fitting) if fitting else "Ok"[: item.text_limit()])
 
 
 def _number(rng: random.Random, item) -> Decimal:
