@@ -24,8 +24,9 @@ from .demo import (
 from .export import ExportFilter, csv_chunks, export_rows
 from .invitations import InvitationError, create_invitations
 from .migrate import upgrade_to_head
-from .questionnaire_schema import load_directory
+from .questionnaire_schema import changed_aspects, load_directory
 from .registry import (
+    definition_of,
     ensure_municipalities,
     find_municipality,
     list_versions,
@@ -140,7 +141,12 @@ def versions_command(key):
         click.echo(
             "  identical (comparable across waves): " + (", ".join(comparison.identical) or "-")
         )
-        click.echo("  changed (not comparable): " + (", ".join(comparison.changed) or "-"))
+        before, after = definition_of(old), definition_of(new)
+        changed = [
+            f"{key} ({', '.join(changed_aspects(before, after, key))})"
+            for key in comparison.changed
+        ]
+        click.echo("  changed (not comparable): " + (", ".join(changed) or "-"))
         click.echo("  added: " + (", ".join(comparison.added) or "-"))
         click.echo("  removed: " + (", ".join(comparison.removed) or "-"))
 

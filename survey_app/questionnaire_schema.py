@@ -452,6 +452,26 @@ def item_signature(q: Questionnaire, item: Item) -> str:
     return json.dumps(signature, sort_keys=True)
 
 
+SIGNATURE_ASPECTS = {
+    "text": "text",
+    "help": "help",
+    "scale": "options",
+    "polarity": "polarity",
+    "type": "type",
+    "format": "format",
+    "show_if": "routing",
+}
+
+
+def changed_aspects(old: Questionnaire, new: Questionnaire, key: str) -> list[str]:
+    """What differs between an item's two versions (text, options, routing ...), in words."""
+    before = json.loads(item_signature(old, old.item(key)))
+    after = json.loads(item_signature(new, new.item(key)))
+    return [
+        word for field, word in SIGNATURE_ASPECTS.items() if before.get(field) != after.get(field)
+    ]
+
+
 def compare_versions(old: Questionnaire, new: Questionnaire) -> ItemComparison:
     """Compare two versions item by item; only identical items may be compared across waves."""
     old_items = {i.key: item_signature(old, i) for i in old.items}
