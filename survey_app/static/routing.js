@@ -9,6 +9,8 @@
   var questions = Array.prototype.slice.call(form.querySelectorAll("fieldset[data-item]"));
   var shownField = form.querySelector("input[name='shown']");
   var NUMBER = /^\s*(-?\d+)(?:[.,](\d+))?\s*$/;
+  var status = document.getElementById("routing-status");
+  var shownBefore = null;
 
   questions.forEach(function (q) {
     q.condition = q.dataset.showIf ? JSON.parse(q.dataset.showIf) : null;
@@ -64,6 +66,12 @@
       }
     });
     if (shownField) { shownField.value = shown.join(","); }
+    // Tell screen reader users that questions appeared or went (not on the first run).
+    if (status && shownBefore !== null && shownBefore !== shown.join(",")) {
+      var more = shown.some(function (key) { return shownBefore.split(",").indexOf(key) < 0; });
+      status.textContent = more ? status.dataset.more : status.dataset.fewer;
+    }
+    shownBefore = shown.join(",");
     questions.forEach(function (q) {
       var number = q.querySelector(".question-number[data-template]");
       if (number && !q.hidden) {

@@ -59,6 +59,7 @@ def test_with_javascript_questions_show_and_hide_live(
     expect(q(page, "timer")).to_be_visible()
     expect(q(page, "tilfreds")).to_be_hidden()
     expect(q(page, "hvor_ofte").locator(".question-number")).to_have_text("Spørgsmål 2 af 4")
+    expect(page.locator("#routing-status")).to_have_text("Dine svar har vist flere spørgsmål.")
     pick(page, "hvor_ofte", "Ofte")
     page.get_by_label("Hvor mange måneder varede forløbet?").fill("14")
     expect(q(page, "tilfreds")).to_be_visible()
