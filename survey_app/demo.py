@@ -8,11 +8,19 @@ from __future__ import annotations
 import random
 import uuid
 from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
-from .answering.responses import AnswerValue, answer_rows, find_context, submit_response
+from .answering.answers import OpenText
+from .answering.responses import (
+    AnswerValue,
+    answer_rows,
+    find_context,
+    submit_response,
+    visible_items,
+)
 from .invitations import create_invitations
 from .models import Citizen, Invitation, LinkDraft, Response, SpentLink, User, Wave, utcnow
 from .questionnaire_schema import Questionnaire
@@ -60,6 +68,10 @@ def remove_demo_data(session: Session) -> None:
 
 def _pick(rng: random.Random, definition: Questionnaire, item_key: str, lift: float):
     item = definition.item(item_key)
+    if item.type == "number":
+        return _number(rng, item)
+    if item.type == "text":
+        return _text(rng, item)
     scale = definition.scale_for(item)
     if scale.non_substantive and rng.random() < 0.07:
         return scale.non_substantive.key
@@ -67,6 +79,52 @@ def _pick(rng: random.Random, definition: Questionnaire, item_key: str, lift: fl
     centre = (k + 1) / 2 + lift
     weights = [1.0 / (1.0 + (code - centre) ** 2) for code in range(1, k + 1)]
     return rng.choices(range(1, k + 1), weights=weights)[0]
+
+
+# Neutral open answers (demo data must never look like it names a person).
+DEMO_TEXTS = (
+    "Det fungerede godt i de fleste sager.",
+    "Mere tid til samtaler med borgeren.",
+    "Uklart hvem der havde ansvaret.",
+    "Ingen bemærkninger.",
+    "Reglerne blev fortolket forskelligt.\nDet bør afklares.",
+)
+
+
+def _text(rng: random.Random, item) -> OpenText:
+    """A demo text that fits the item (its length limit, one line unless multi-line)."""
+    fitting = [
+        text
+        for text in DEMO_TEXTS
+        if len(text) <= item.text_limit() and (item.multiline or "\n" not in text)
+    ]
+    return OpenText(rng.choice(fitting) if fitting else "Ok"[: item.text_limit()])
+
+
+def _number(rng: random.Random, item) -> Decimal:
+    """A number within the item's bounds (0-100 where it has none), in its format."""
+    fmt = item.number_format()
+    low = fmt.min if fmt.min is not None else Decimal(0)
+    high = fmt.max if fmt.max is not None else max(low + 100, Decimal(100))
+    value = Decimal(str(rng.uniform(float(low), float(high))))
+    places = 0 if fmt.kind == "integer" else (fmt.decimals or 1)
+    value = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return min(max(value, low), high)
+
+
+def demo_answers(
+    rng: random.Random, definition: Questionnaire, lift: float
+) -> dict[str, AnswerValue]:
+    """Plausible answers to one questionnaire: every shown item answered (optional open
+    items now and then skipped), items that routing hides left out (stored as ikke_relevant)."""
+    answers: dict[str, AnswerValue] = {}
+    for item in definition.items:
+        if item.key not in visible_items(definition, answers):
+            continue
+        if item.is_open and not item.required and rng.random() < 0.3:
+            continue
+        answers[item.key] = _pick(rng, definition, item.key, lift)
+    return answers
 
 
 def _uuid(rng: random.Random) -> str:
@@ -98,10 +156,7 @@ def _caseworker_waves(session: Session, rng: random.Random, base_url: str, seal_
                 )  # fmt: skip
                 for issued in invitations[:answered]:
                     ctx = find_context(session, issued.token, seal_key)
-                    answers = {
-                        item.key: _pick(rng, definition, item.key, lift=0.9 * index - 0.3)
-                        for item in definition.items
-                    }
+                    answers = demo_answers(rng, definition, lift=0.9 * index - 0.3)
                     submit_response(
                         session, ctx, answers,
                         now=_moment_in(rng, wave), response_id=_uuid(rng),
@@ -136,9 +191,7 @@ def _citizen_series(session: Session, rng: random.Random) -> int:
                     is_demo=True,
                 )
                 lift = -0.8 + trend * occasion
-                answers: dict[str, AnswerValue] = {
-                    item.key: _pick(rng, definition, item.key, lift) for item in definition.items
-                }
+                answers = demo_answers(rng, definition, lift)
                 session.add(response)
                 session.flush()
                 session.add_all(answer_rows(definition, response.id, answers))

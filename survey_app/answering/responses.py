@@ -1,4 +1,5 @@
-"""Answering a questionnaire: parse and validate posted answers, save drafts, submit once."""
+"""Answering a questionnaire: parse and validate posted answers, apply routing, save drafts,
+submit once. The link pages, the tablet and the demo data all store answers through here."""
 
 from __future__ import annotations
 
@@ -6,23 +7,51 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
+from typing import Any
 
 from sqlmodel import Session
 
+from ..instruments.conditions import visible_item_keys
 from ..invitations import find_invitation_with_wave
 from ..models import Answer, Invitation, QuestionnaireVersion, Response, Wave, utcnow
 from ..questionnaire_schema import Questionnaire
 from ..registry import definition_of
+from .answers import (
+    AnswerValue,
+    Forged,
+    OpenText,
+    Refusal,
+    canonical_number,
+    decode,
+    encode,
+    for_conditions,
+    parse_value,
+    value_problem,
+)
 from .links import is_spent, keep_draft, link_seal, saved_draft, spend
 
 FIELD_PREFIX = "item-"
 UNANSWERED = "ubesvaret"
-
-AnswerValue = int | str  # an option code, or a non-substantive key such as "ved_ikke"
+NOT_RELEVANT = "ikke_relevant"
+SHOWN_FIELD = "shown"  # the items a page showed, so the server sees which ones are new
 
 
 class InvalidAnswer(ValueError):
     """A posted value is not an option of its item (a forged or broken form)."""
+
+
+class UnacceptableAnswers(InvalidAnswer):
+    """Posted answers a person can correct (a text too long, a number out of range ...).
+
+    ``problems`` maps item keys to Danish messages naming the question; ``answers`` holds the
+    other, valid answers so the form can be shown again with them. Nothing is stored.
+    """
+
+    def __init__(self, problems: dict[str, str], answers: dict[str, AnswerValue]):
+        super().__init__("; ".join(problems.values()))
+        self.problems = problems
+        self.answers = answers
 
 
 class AlreadyUsed(Exception):
@@ -34,13 +63,23 @@ def field_name(item_key: str) -> str:
     return FIELD_PREFIX + item_key
 
 
-def parse_answers(definition: Questionnaire, form: Mapping[str, str]) -> dict[str, AnswerValue]:
-    """The answers in a posted form, each checked against its item's scale.
+def parse_answers(
+    definition: Questionnaire,
+    form: Mapping[str, str],
+    earlier: Mapping[str, AnswerValue] | None = None,
+) -> dict[str, AnswerValue]:
+    """The answers in a posted form, each checked against its item, routing applied.
+
+    ``earlier`` holds answers given on earlier screens (the tablet shows one question at a
+    time): routing is decided on them together with the form's answers.
 
     Raises InvalidAnswer for a value that is not an option of the item, for several values
-    for one item and for answer fields naming no item of this version.
+    for one item and for answer fields naming no item of this version; UnacceptableAnswers
+    (naming each question) for text and numbers a person can correct. Answers to items that
+    the other answers hide are discarded, and so are their problems.
     """
     answers: dict[str, AnswerValue] = {}
+    problems: dict[str, str] = {}
     for name in form:
         if name.startswith(FIELD_PREFIX) and definition.item(name[len(FIELD_PREFIX) :]) is None:
             raise InvalidAnswer(f"'{name}' is not a question in this questionnaire")
@@ -49,21 +88,76 @@ def parse_answers(definition: Questionnaire, form: Mapping[str, str]) -> dict[st
         raw = form.get(field_name(item.key))
         if values is not None and len(values) > 1:
             raise InvalidAnswer(f"question '{item.key}' has more than one answer")
-        if raw is None or raw == "":
+        if raw is None:
             continue
-        scale = definition.scale_for(item)
-        if scale.non_substantive and raw == scale.non_substantive.key:
-            answers[item.key] = raw
-        elif raw.isascii() and raw.isdigit() and scale.option(int(raw)) is not None:
-            answers[item.key] = int(raw)
-        else:
-            raise InvalidAnswer(f"'{raw[:40]}' is not an answer option of question '{item.key}'")
+        try:
+            value = parse_value(definition, item, raw)
+        except Forged as exc:
+            raise InvalidAnswer(str(exc)) from exc
+        except Refusal as exc:
+            problems[item.key] = str(exc)
+            continue
+        if value is not None:
+            answers[item.key] = value
+    shown = set(visible_items(definition, {**(earlier or {}), **answers}))
+    answers = {key: value for key, value in answers.items() if key in shown}
+    problems = {key: message for key, message in problems.items() if key in shown}
+    if problems:
+        raise UnacceptableAnswers(problems, answers)
     return answers
 
 
+def visible_items(definition: Questionnaire, answers: Mapping[str, AnswerValue]) -> list[str]:
+    """The keys of the items asked, given these answers (``show_if`` decided front to back)."""
+    return visible_item_keys(definition, for_conditions(dict(answers)))
+
+
+def shown_answers(
+    definition: Questionnaire, answers: Mapping[str, AnswerValue]
+) -> dict[str, AnswerValue]:
+    """The answers without those to items the other answers hide (those are discarded)."""
+    shown = set(visible_items(definition, answers))
+    return {key: value for key, value in answers.items() if key in shown}
+
+
+def posted_shown_items(definition: Questionnaire, form: Mapping[str, str]) -> list[str] | None:
+    """The items the posted page showed (its ``shown`` field); None if the form has none."""
+    raw = form.get(SHOWN_FIELD)
+    if raw is None:
+        return None
+    keys = {item.key for item in definition.items}
+    return [key for key in raw.split(",") if key in keys]
+
+
+def newly_shown(
+    definition: Questionnaire, answers: Mapping[str, AnswerValue], shown_before: list[str] | None
+) -> list[str]:
+    """Items the answers show that the page did not: the person must see them before sending."""
+    if shown_before is None:
+        return []
+    return [key for key in visible_items(definition, answers) if key not in shown_before]
+
+
 def missing_required(definition: Questionnaire, answers: Mapping[str, AnswerValue]) -> list[str]:
-    """The keys of required items without an answer, in questionnaire order."""
-    return [item.key for item in definition.items if item.required and item.key not in answers]
+    """The keys of required items shown but without an answer, in questionnaire order
+    (a hidden item is never required)."""
+    shown = visible_items(definition, answers)
+    return [
+        item.key
+        for item in definition.items
+        if item.required and item.key in shown and item.key not in answers
+    ]
+
+
+def valid_answers(definition: Questionnaire, answers: Mapping[str, Any]) -> dict[str, AnswerValue]:
+    """The answers (e.g. from a draft) that are still valid for this version, routing applied;
+    any other is left out."""
+    kept = {}
+    for key, value in answers.items():
+        item = definition.item(key)
+        if item is not None and value_problem(definition, item, value) is None:
+            kept[key] = value
+    return shown_answers(definition, kept)
 
 
 @dataclass(frozen=True)
@@ -94,21 +188,14 @@ def is_used(session: Session, ctx: AnsweringContext) -> bool:
 
 def draft_answers(session: Session, ctx: AnsweringContext) -> dict[str, AnswerValue]:
     """The answers saved part-way on the link (only those still valid for the version)."""
-    stored = saved_draft(session, ctx.seal)
-    if not stored:
-        return {}
-    form = {field_name(k): str(v) for k, v in stored.items()}
-    try:
-        return parse_answers(ctx.definition, form)
-    except InvalidAnswer:
-        return {}
+    return valid_answers(ctx.definition, decode(saved_draft(session, ctx.seal)))
 
 
 def save_draft(session: Session, ctx: AnsweringContext, answers: Mapping[str, AnswerValue]):
     """Keep answers part-way on the link; refused once the link is used."""
     if is_spent(session, ctx.seal):
         raise AlreadyUsed()
-    keep_draft(session, ctx.seal, ctx.invitation, dict(answers))
+    keep_draft(session, ctx.seal, ctx.invitation, encode(dict(answers)))
 
 
 def submit_response(
@@ -151,17 +238,23 @@ def submit_response(
 def answer_rows(
     definition: Questionnaire, response_id: str, answers: Mapping[str, AnswerValue]
 ) -> list[Answer]:
-    """One Answer row per item: a code, the non-substantive key, or 'ubesvaret' if skipped."""
+    """One Answer row per item: a code (``value``), a text or number (``text_value``), or a
+    missing code: the non-substantive key, ``ikke_relevant`` if routing hid the item (its
+    answer, if any, is discarded) or ``ubesvaret`` if it was shown and skipped."""
+    shown = set(visible_items(definition, answers))
     rows = []
     for position, item in enumerate(definition.items, start=1):
-        given = answers.get(item.key)
-        rows.append(
-            Answer(
-                response_id=response_id,
-                item_key=item.key,
-                position=position,
-                value=given if isinstance(given, int) else None,
-                missing=None if isinstance(given, int) else (given or UNANSWERED),
-            )
-        )
+        given = answers.get(item.key) if item.key in shown else None
+        row = Answer(response_id=response_id, item_key=item.key, position=position)
+        if item.key not in shown:
+            row.missing = NOT_RELEVANT
+        elif isinstance(given, OpenText):
+            row.text_value = given.text
+        elif isinstance(given, Decimal):
+            row.text_value = canonical_number(given)
+        elif isinstance(given, int) and not isinstance(given, bool):
+            row.value = given
+        else:
+            row.missing = given or UNANSWERED
+        rows.append(row)
     return rows

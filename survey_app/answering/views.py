@@ -12,20 +12,27 @@ from ..errors import error_page
 from ..extensions import csrf
 from ..rate_limits import limit_unknown_links
 from ..waves import WaveState, wave_state
+from . import display
 from .responses import (
     AlreadyUsed,
     AnsweringContext,
     InvalidAnswer,
+    UnacceptableAnswers,
     draft_answers,
     find_context,
     is_used,
     missing_required,
+    newly_shown,
     parse_answers,
+    posted_shown_items,
     save_draft,
     submit_response,
+    visible_items,
 )
 
 bp = Blueprint("answering", __name__)
+for _helper in (display.answer_input_value, display.number_hint, display.show_if_json):
+    bp.add_app_template_global(_helper)
 
 
 def load_context(session: Session, token: str) -> AnsweringContext:
@@ -36,19 +43,40 @@ def load_context(session: Session, token: str) -> AnsweringContext:
     return ctx
 
 
-def render_form(ctx: AnsweringContext, answers, errors=(), notice=None, status=200):
-    """The questionnaire form with the given answers filled in and errors beside their items."""
+def render_form(
+    ctx: AnsweringContext, answers, errors=(), notice=None, status=200, problems=None,
+    raw=None, new_items=(),
+):  # fmt: skip
+    """The questionnaire form with the given answers filled in and errors beside their items.
+
+    Every item is on the page; those the answers hide are ``hidden`` and disabled, so without
+    JavaScript they are neither seen nor posted, and the live script can show them.
+    """
+    shown = visible_items(ctx.definition, answers)
+    problems = problems or {}
     return (
         render_template(
             "answer.html",
             ctx=ctx,
             q=ctx.definition,
             answers=answers,
-            errors=set(errors),
+            errors=set(errors) | set(problems),
+            problems=problems,
+            raw=raw or {},
             notice=notice,
+            shown=shown,
+            numbers=display.question_numbers(shown),
+            new_items=set(new_items),
+            routed=any(item.show_if for item in ctx.definition.items),
         ),
         status,
     )
+
+
+def _corrections(ctx: AnsweringContext, exc: UnacceptableAnswers):
+    """The form again with the text and numbers that must be corrected (nothing is stored)."""
+    raw = display.raw_open_values(ctx.definition.items, request.form)
+    return render_form(ctx, exc.answers, problems=exc.problems, raw=raw, status=422)
 
 
 def _received(ctx: AnsweringContext, status: int):
@@ -86,6 +114,8 @@ def answer(token: str):
         return error_page(400, _("Ukendt handling. Intet er gemt."))
     try:
         answers = parse_answers(ctx.definition, request.form)
+    except UnacceptableAnswers as exc:
+        return _corrections(ctx, exc)
     except InvalidAnswer as exc:
         return error_page(
             400, _("Et svar var ikke en af mulighederne (%(reason)s). Intet er gemt.", reason=exc)
@@ -101,6 +131,11 @@ def answer(token: str):
                     "Dine svar er gemt. Du kan lukke siden og fortsætte senere fra samme link."
                 ),
             )
+        shown_before = posted_shown_items(ctx.definition, request.form)
+        new_items = newly_shown(ctx.definition, answers, shown_before)
+        if new_items:
+            # Without the live script the page did not show what these answers open up.
+            return render_form(ctx, answers, new_items=new_items)
         missing = missing_required(ctx.definition, answers)
         if missing:
             return render_form(ctx, answers, errors=missing, status=422)
@@ -127,6 +162,8 @@ def form_after_expired_session(token: str):
         return refusal
     try:
         answers = parse_answers(ctx.definition, request.form)
+    except UnacceptableAnswers as exc:
+        answers = exc.answers
     except InvalidAnswer:
         answers = draft_answers(session, ctx)
     return render_form(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import timedelta
 
 from argon2 import PasswordHasher
@@ -13,6 +13,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from ..answering.answers import decode, encode
 from ..answering.responses import AnswerValue, answer_rows
 from ..models import Citizen, KioskSession, QuestionnaireVersion, Response, utcnow
 from ..questionnaire_schema import Questionnaire
@@ -99,8 +100,8 @@ def check_pin(session: Session, kiosk: KioskSession, pin: str) -> bool:
 
 
 def draft(kiosk: KioskSession) -> dict[str, AnswerValue]:
-    """The answers given so far in this session."""
-    return json.loads(kiosk.draft or "{}")
+    """The answers given so far in this session (codes, missing keys, texts and numbers)."""
+    return decode(json.loads(kiosk.draft or "{}"))
 
 
 def save_answers(
@@ -108,12 +109,14 @@ def save_answers(
     kiosk: KioskSession,
     answers: Mapping[str, AnswerValue],
     position: int,
+    cleared: Iterable[str] = (),
 ) -> None:
-    """Merge answers into the session and move to screen ``position``."""
+    """Merge answers into the session and move to screen ``position``; the answers of the
+    items in ``cleared`` (shown on the screen but left empty, e.g. an emptied text box) go."""
     if kiosk.status == "submitted":
         raise KioskError("Svarene er allerede sendt.")
-    merged = {**draft(kiosk), **answers}
-    kiosk.draft = json.dumps(merged)
+    merged = {k: v for k, v in draft(kiosk).items() if k not in set(cleared)} | dict(answers)
+    kiosk.draft = json.dumps(encode(merged))
     kiosk.position = max(0, position)
     kiosk.last_activity_at = utcnow()
     kiosk.status = "active"

@@ -20,7 +20,16 @@ from flask_login import current_user, logout_user
 from sqlmodel import select
 
 from ..access import roles_required, visible_municipalities
-from ..answering.responses import InvalidAnswer, missing_required, parse_answers
+from ..answering.display import raw_open_values
+from ..answering.responses import (
+    FIELD_PREFIX,
+    InvalidAnswer,
+    UnacceptableAnswers,
+    field_name,
+    missing_required,
+    parse_answers,
+    visible_items,
+)
 from ..audit import record, record_staff_action
 from ..auth.users import end_login_session
 from ..db import get_session
@@ -28,6 +37,8 @@ from ..models import Citizen, KioskSession, Municipality, QuestionnaireVersion, 
 from ..params import int_param, path_values_checked, text_param
 from .citizens import CitizenError, find_visible_citizen, register_citizen, visible_citizens
 from .progress import own_progress
+from .routing import current_screen, next_screen, previous_screen, shown_positions
+from .routing import progress as screen_progress
 from .sessions import (
     START_ERRORS,
     KioskError,
@@ -274,16 +285,28 @@ def resume(kiosk_id: str):
 # --- pages of a locked tablet ------------------------------------------------------------
 
 
-def _form_answers(definition, shown_items):
-    """The posted answers of the items on this screen; anything else is refused (400)."""
+def _form_answers(definition, on_screen, earlier):
+    """The posted answers of the items on this screen, routed with the earlier answers;
+    an answer to any other item, or a forged value, is refused (400). Text and numbers a
+    citizen can correct raise UnacceptableAnswers."""
+    keys = {field_name(item.key) for item in on_screen}
+    if any(name.startswith(FIELD_PREFIX) and name not in keys for name in request.form):
+        abort(400)
     try:
-        answers = parse_answers(definition, request.form)
+        return parse_answers(definition, request.form, earlier)
+    except UnacceptableAnswers:
+        raise
     except InvalidAnswer:
         abort(400)
-    shown = {item.key for item in shown_items}
-    if any(key not in shown for key in answers):
-        abort(400)
-    return answers
+
+
+def _screen_position(kiosk, definition, answers, position: int) -> int:
+    """The item position a one-per-screen tablet shows (hidden items are skipped)."""
+    screen = current_screen(definition, answers, position)
+    if screen >= len(definition.items):  # past the end without the review: the last question
+        shown = shown_positions(definition, answers)
+        screen = shown[-1] if shown else 0
+    return screen
 
 
 def _items_on_screen(kiosk, definition, position: int):
@@ -301,16 +324,56 @@ def _posted_position(kiosk, definition) -> int:
     return position if kiosk.one_per_screen else 0
 
 
-def _unanswered_on_screen(kiosk, definition, position: int, answers) -> list[str]:
+def _unanswered_on_screen(kiosk, definition, position: int, given) -> list[str]:
     """The required questions of the posted screen that have no answer yet."""
     on_screen = {item.key for item in _items_on_screen(kiosk, definition, position)}
-    given = {**draft(kiosk), **answers}
     return [key for key in missing_required(definition, given) if key in on_screen]
+
+
+def _moved_to(kiosk, definition, given, posted: int, move: str) -> int:
+    """The screen after ``move`` from screen ``posted`` (hidden questions skipped)."""
+    if not kiosk.one_per_screen or move not in ("next", "back"):
+        return posted
+    if move == "next":
+        return next_screen(definition, given, posted)
+    return previous_screen(definition, given, posted)
+
+
+def _render_screen(kiosk, definition, given, errors=(), problems=None, raw=None, status=200):
+    """The tablet screen at the session's position, or the review of the answers."""
+    review = request.args.get("review") and (
+        not kiosk.one_per_screen or kiosk.position >= len(definition.items)
+    )
+    position = kiosk.position
+    if kiosk.one_per_screen and not review:
+        position = _screen_position(kiosk, definition, given, kiosk.position)
+    number, total = screen_progress(definition, given, position)
+    shown = visible_items(definition, given)
+    problems = problems or {}
+    page = render_template(
+        "kiosk/answer.html",
+        kiosk=kiosk,
+        q=definition,
+        items=_items_on_screen(kiosk, definition, position),
+        position=position,
+        answers=given,
+        raw=raw or {},
+        shown=shown,
+        unanswered=missing_required(definition, given) if review else [],
+        errors=set(errors) | set(problems),
+        problems=problems,
+        review=bool(review),
+        number=number,
+        total=total,
+        language=kiosk.language,
+    )
+    return page, status
 
 
 @bp.route("/answer", methods=["GET", "POST"])
 def answer():
-    """One question per screen (or all on one page): back, forward and pause keep answers."""
+    """One question per screen (or all on one page): back, forward and pause keep answers;
+    questions hidden by routing get no screen."""
     db = get_session()
     kiosk = _current_kiosk()
     if kiosk.status == "submitted":
@@ -319,42 +382,37 @@ def answer():
         return _end_because_idle(kiosk)
     definition = kiosk_definition(db, kiosk)
     errors = request.args.getlist("missing")
-    if request.method == "POST":
-        if request.form.get("occasion") != kiosk.occasion_key:
-            abort(400)
-        shown = _posted_position(kiosk, definition)
-        answers = _form_answers(definition, _items_on_screen(kiosk, definition, shown))
-        move = request.form.get("move", "next")
-        unanswered = _unanswered_on_screen(kiosk, definition, shown, answers)
-        if move == "next" and unanswered:
-            # Like the link pages: stay on the screen and say which answer is missing.
-            save_answers(db, kiosk, answers, shown)
-            db.commit()
-            return redirect(url_for("kiosk.answer", missing=unanswered))
-        step = {"next": 1, "back": -1}.get(move, 0) if kiosk.one_per_screen else 0
-        save_answers(db, kiosk, answers, min(max(shown + step, 0), len(definition.items)))
+    if request.method == "GET":
+        return _render_screen(kiosk, definition, draft(kiosk), errors)
+    if request.form.get("occasion") != kiosk.occasion_key:
+        abort(400)
+    posted = _posted_position(kiosk, definition)
+    on_screen = _items_on_screen(kiosk, definition, posted)
+    earlier = draft(kiosk)
+    try:
+        answers = _form_answers(definition, on_screen, earlier)
+    except UnacceptableAnswers as exc:
+        kiosk.position = posted
+        raw = raw_open_values(on_screen, request.form)
+        return _render_screen(kiosk, definition, {**earlier, **exc.answers},
+                              problems=exc.problems, raw=raw, status=422)  # fmt: skip
+    # An emptied text or number box takes its answer away (a radio button cannot be emptied).
+    cleared = [item.key for item in on_screen if item.is_open and item.key not in answers]
+    given = {k: v for k, v in earlier.items() if k not in cleared} | answers
+    move = request.form.get("move", "next")
+    unanswered = _unanswered_on_screen(kiosk, definition, posted, given)
+    if move == "next" and unanswered:
+        # Like the link pages: stay on the screen and say which answer is missing.
+        save_answers(db, kiosk, answers, posted, cleared)
         db.commit()
-        if move == "pause":
-            return redirect(url_for("kiosk.leave", paused=1))
-        if not kiosk.one_per_screen and move == "next" or kiosk.position >= len(definition.items):
-            return redirect(url_for("kiosk.answer", review=1))
-        return redirect(url_for("kiosk.answer"))
-    review = request.args.get("review") and (
-        not kiosk.one_per_screen or kiosk.position >= len(definition.items)
-    )
-    given = draft(kiosk)
-    return render_template(
-        "kiosk/answer.html",
-        kiosk=kiosk,
-        q=definition,
-        items=_items_on_screen(kiosk, definition, kiosk.position),
-        answers=given,
-        unanswered=missing_required(definition, given) if review else [],
-        errors=set(errors),
-        review=bool(review),
-        number=kiosk.position + 1,
-        language=kiosk.language,
-    )
+        return redirect(url_for("kiosk.answer", missing=unanswered))
+    save_answers(db, kiosk, answers, _moved_to(kiosk, definition, given, posted, move), cleared)
+    db.commit()
+    if move == "pause":
+        return redirect(url_for("kiosk.leave", paused=1))
+    if not kiosk.one_per_screen and move == "next" or kiosk.position >= len(definition.items):
+        return redirect(url_for("kiosk.answer", review=1))
+    return redirect(url_for("kiosk.answer"))
 
 
 @bp.route("/submit", methods=["POST"])
