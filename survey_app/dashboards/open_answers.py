@@ -10,6 +10,7 @@ the answer.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 from sqlalchemy import distinct, func, select
@@ -42,6 +43,11 @@ class OpenAnswerPage:
     total: int
     page: int
     pages: int
+
+    def sections(self) -> list[tuple[Item, list[OpenAnswer]]]:
+        """This page's answers per item, in questionnaire order."""
+        grouped = itertools.groupby(self.answers, key=lambda answer: answer.item.key)
+        return [(answers[0].item, answers) for _, group in grouped if (answers := list(group))]
 
 
 def open_items(definition: Questionnaire) -> list[Item]:
