@@ -142,3 +142,56 @@ def test_codebook_describes_open_items_and_ikke_relevant(data):
     coordinator = signed_in_client(data, "coordinator", ["Aalborg"])
     rows = long_rows(fetch(coordinator, f"/export/{KEY}.codebook.csv"))
     assert "hvordan" not in {r["variable"] for r in rows}
+
+
+def test_the_app_export_reads_back_in_analysis(data, tmp_path, capsys):
+    """The long CSV as downloaded is what ``python -m analysis`` reads: open answers listed
+    (the formula still inert), ikke_relevant counted apart, the statistics on closed items."""
+    from analysis.cli import main as analysis_main
+    from tests.open_answers.data import HERE
+
+    add_response(data, "r2", "Aalborg", answered(1, text="Senere"))
+    export = tmp_path / "lang.csv"
+    export.write_bytes(fetch(signed_in_client(data, "evaluator"), f"/export/{KEY}.csv"))
+    common = ["--questionnaire", KEY, "--questionnaires", str(HERE)]
+    assert analysis_main(["texts", str(export), *common, "--format", "csv"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "item,kind,wave,municipality,text"
+    quoted = "'" + FORMULA.replace('"', '""')
+    assert f'hvordan,text,r1,Aalborg,"{quoted}"' in lines
+    assert "varighed,number,r1,Aalborg,-3" in lines
+    assert "sagstyper,text,r2,Aalborg,Sygedagpenge" in lines
+    assert analysis_main(["compare", str(export), *common, "--waves", "r1", "r2",
+                          "--format", "json"]) == 0  # fmt: skip
+    import json
+
+    records = {r["item"]: r for r in json.loads(capsys.readouterr().out)}
+    assert set(records) == {"brugt", "tilfreds"}
+    assert records["tilfreds"]["n_ikke_relevant_a"] == 1 and records["tilfreds"]["n_a"] == 1
+
+
+def test_suppression_knows_the_third_missing_code(data):
+    from analysis.counts import OptionCounts
+    from survey_app.dashboards.counts import impossible_answers
+    from survey_app.suppression import _vector
+
+    assert _vector(OptionCounts((1, 2), 4, 5, 3)) == [1, 2, 4, 5, 3]
+    with data.app_context():
+        impossible = impossible_answers(get_session(), KEY, {1})
+    assert "ikke_relevant" in impossible["brugt"] and "ikke_relevant" not in impossible["tilfreds"]
+    assert impossible["brugt"] == {"ved_ikke", "ubesvaret", "ikke_relevant"}
+
+
+def test_a_citizens_data_export_holds_open_answers(app):
+    from survey_app.citizen_data import citizen_record
+
+    load(app)
+    add_response(app, "r1", "Aalborg", answered(2, text="Mit svar"), respondent_key="sag-1")
+    with app.app_context():
+        record = citizen_record(get_session(), "sag-1", "test-secret-seal")
+    [response] = record["responses"]
+    answers = {a["item"]: a for a in response["answers"]}
+    assert answers["hvordan"]["value"] == "Mit svar" and answers["hvordan"]["label"] is None
+    assert answers["varighed"]["value"] == "2.5"
+    assert answers["tilfreds"]["missing"] == "ikke_relevant"
+    assert answers["brugt"]["label"] == "Nej"
