@@ -3,7 +3,8 @@
 Only what the statistics and plots use is kept: per item its scale type, option codes and
 Danish labels, polarity and domain; per domain its label and reliability. Open items (``type:
 text`` or ``number``) are kept apart in ``open_items``: they enter no statistic, but their
-answers can be listed. Every other field of the file (``show_if`` among them) is ignored. The authoritative schema lives in the app; this reader is deliberately
+answers can be listed. Every other field of the file (``show_if`` among them) is ignored.
+The authoritative schema lives in the app; this reader is deliberately
 independent of it so that ``analysis`` never imports the app.
 """
 

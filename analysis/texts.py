@@ -52,7 +52,8 @@ def open_answers(
     for row in found:
         item = definition.open_item(row.item)
         text, kind = (item.text, item.kind) if item else (row.item, "")
-        answers.append(OpenAnswer(row.item, text, kind, row.wave, row.municipality, row.text, row.row))
+        place = (row.wave, row.municipality)
+        answers.append(OpenAnswer(row.item, text, kind, *place, row.text, row.row))
     return answers
 
 

@@ -74,7 +74,8 @@ def test_coordinator_and_caseworker_cannot_reach_open_answers(data, role, url):
 
 
 def test_open_answers_never_reach_the_comparison_or_counts_csv(data):
-    for role, places in (("evaluator", []), ("coordinator", ["Aalborg"]), ("caseworker", ["Aalborg"])):
+    roles = (("evaluator", []), ("coordinator", ["Aalborg"]), ("caseworker", ["Aalborg"]))
+    for role, places in roles:
         client = signed_in_client(data, role, places)
         page = client.get(f"/dashboard/compare/{KEY}/r1/r2")
         assert page.status_code == 200

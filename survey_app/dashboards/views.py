@@ -253,9 +253,7 @@ def open_answers(questionnaire: str, wave: str):
     definition = definition_of(find_version(session, questionnaire, found[1]))
     threshold = current_app.config["SUPPRESSION_THRESHOLD"]
     place = municipality.name if municipality else None
-    page = open_answer_page(
-        session, current_user, found[0], definition, threshold, number, place
-    )
+    page = open_answer_page(session, current_user, found[0], definition, threshold, number, place)
     audit_view("view_open_answers", f"{questionnaire}/{wave} side {page.page}", place)
     session.commit()
     return render_template(

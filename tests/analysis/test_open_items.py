@@ -105,7 +105,8 @@ def test_without_definitions_free_text_is_no_option_code(export):
 def test_another_questionnaires_open_answers_do_not_stop_the_reading(tmp_path):
     rows = [answer("q1", 1, questionnaire="proeve"), row("hvordan", "=fri tekst")]
     path = write_export(tmp_path / "mixed.csv", rows)
-    assert [r.item for r in read_export(path, "proeve", load_definitions(QUESTIONNAIRES, "proeve"))] == ["q1"]
+    proeve = load_definitions(QUESTIONNAIRES, "proeve")
+    assert [r.item for r in read_export(path, "proeve", proeve)] == ["q1"]
 
 
 def test_count_table_leaves_open_items_out_and_counts_ikke_relevant_apart(export):
@@ -137,7 +138,8 @@ def test_texts_lists_the_open_answers_by_item_wave_and_municipality(export):
 
 
 def test_texts_command_readable_csv_and_json(capsys, export):
-    assert main(["texts", str(export), "--questionnaire", "aabne", "--questionnaires", str(OPEN)]) == 0
+    common = ["--questionnaire", "aabne", "--questionnaires", str(OPEN)]
+    assert main(["texts", str(export), *common]) == 0
     out = capsys.readouterr().out
     assert out.startswith("hvordan (text): Beskriv forløbet.\n  r1 · Aalborg: Tekst 0\n")
     assert "                linje to\n" in out  # a second line stays under its answer
