@@ -41,7 +41,7 @@ def test_evaluator_and_admin_read_open_answers_escaped_and_audited(data, role):
     assert page.status_code == 200
     html = page.text
     assert "Aalborg-tekst 1" in html and "Sygedagpenge" in html
-    assert "<td class=\"open-answer\">2,5</td>" in html  # a number with the Danish comma
+    assert '<td class="open-answer">2,5</td>' in html  # a number with the Danish comma
     assert SCRIPT not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "Anden runde" not in html  # another wave
     [event] = events(data, "view_open_answers")

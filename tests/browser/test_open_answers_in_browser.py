@@ -24,7 +24,7 @@ def test_open_answers_page_passes_axe_and_fits(app, live_server, new_context, ch
     for n in range(6):
         text = LONG if n == 0 else f"Svar nummer {n}"
         add_response(app, "r1", "Aalborg", answered(1 if n % 2 else 2, text=text))
-    for n in range(2):
+    for _ in range(2):
         add_response(app, "r1", "Thisted", answered(1, text="lille gruppe"))
     add_user(app, "eva@vive.dk", "evaluator")
     page = axe_page(new_context, viewport=WIDE)
