@@ -10,7 +10,7 @@ import csv
 import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select
 from sqlmodel import Session
@@ -117,6 +117,16 @@ def is_identifying(definition: Questionnaire, item_key: str) -> bool:
     return item is not None and item.type == "text" and item.identifying
 
 
+def number_cell(text: str) -> Decimal | str:
+    """A number item's stored answer as a Decimal, so no formula guard touches it; a stored
+    text that is no number stays text (and is guarded like any free text)."""
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return text
+    return number if number.is_finite() else text
+
+
 def answer_cells(
     definition: Questionnaire,
     item_key: str,
@@ -130,7 +140,7 @@ def answer_cells(
     if text_value is not None:
         item = definition.item(item_key)
         if item is not None and item.type == "number":
-            return Decimal(text_value), ""
+            return number_cell(text_value), ""
         return text_value, ""
     label = ""
     item = definition.item(item_key)

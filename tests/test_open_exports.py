@@ -194,3 +194,12 @@ def test_a_citizens_data_export_holds_open_answers(app):
     assert answers["varighed"]["value"] == "2.5"
     assert answers["tilfreds"]["missing"] == "ikke_relevant"
     assert answers["brugt"]["label"] == "Nej"
+
+
+@pytest.mark.parametrize(
+    "stored, cell", [("12", "12"), ("-2.5", "-2.5"), ("=1+1", "'=1+1"), ("NaN", "NaN")]
+)
+def test_a_stored_number_that_is_no_number_stays_guarded_text(stored, cell):
+    from survey_app.export import number_cell
+
+    assert "".join(csv_chunks([[number_cell(stored)]], ["varighed"])).splitlines()[1] == cell

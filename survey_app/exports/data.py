@@ -17,7 +17,13 @@ from decimal import Decimal
 from sqlalchemy import distinct, func
 from sqlmodel import Session
 
-from ..export import EXPORT_COLUMNS, ExportFilter, answer_rows_query, answered_at_text
+from ..export import (
+    EXPORT_COLUMNS,
+    ExportFilter,
+    answer_rows_query,
+    answered_at_text,
+    number_cell,
+)
 from ..models import Answer, Municipality, QuestionnaireVersion
 from ..questionnaire_schema import Item, Questionnaire
 
@@ -81,7 +87,7 @@ def answer_code(
     """A stored answer in wide form: the option code or the missing code (97/98/99) of a closed
     item; an open item's text or number (a Decimal), or None when it has none."""
     if text_value is not None:
-        return Decimal(text_value) if item is not None and item.type == "number" else text_value
+        return number_cell(text_value) if item is not None and item.type == "number" else text_value
     if value is not None:
         return value
     if item is not None and item.is_open:
