@@ -1,4 +1,4 @@
-"""Command line: ``python -m analysis compare|progression|plot EXPORT.csv ...``.
+"""Command line: ``python -m analysis compare|progression|plot|texts EXPORT.csv ...``.
 
 A malformed export or a missing definition ends with a message on standard error and exit
 status 1, before anything is written. In every output ``status`` is a bare code (``ok``,
@@ -28,10 +28,11 @@ from analysis.plots import (
 from analysis.progression import JSON_KEYS as PROGRESSION_KEYS
 from analysis.progression import citizen_trajectory
 from analysis.reading import ExportError
+from analysis.texts import TEXT_KEYS, open_answers_export, readable
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser for the three commands."""
+    """The argument parser for the four commands."""
     parser = argparse.ArgumentParser(
         prog="python -m analysis",
         description="Compare survey waves and measure citizens' progression from an export CSV.",
@@ -67,6 +68,10 @@ def build_parser() -> argparse.ArgumentParser:
     what.add_argument("--progression", action="store_true")
     plot.add_argument("--citizen", help="with --progression: also this citizen's trajectory")
     plot.add_argument("--out", type=Path, required=True, help="directory for the HTML files")
+
+    texts = sub.add_parser("texts", help="list the answers to text and number items")
+    common(texts)
+    texts.add_argument("--format", choices=["table", "json", "csv"], default="table")
     return parser
 
 
@@ -172,12 +177,21 @@ def _plot(args) -> str:
     return "".join(f"{path}\n" for path in written)
 
 
+def _texts(args) -> str:
+    definitions = load_definitions(args.questionnaires, args.questionnaire)
+    answers = open_answers_export(args.export, definitions, args.questionnaire)
+    if args.format == "table":
+        return readable(answers)
+    return format_records([a.to_record() for a in answers], TEXT_KEYS, args.format)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = build_parser().parse_args(argv)
     if args.command == "plot" and args.citizen and not args.progression:
         build_parser().error("--citizen goes with --progression")
-    handler = {"compare": _compare, "progression": _progression, "plot": _plot}[args.command]
+    handlers = {"compare": _compare, "progression": _progression, "plot": _plot, "texts": _texts}
+    handler = handlers[args.command]
     try:
         output = handler(args)
     except (ExportError, DefinitionError) as exc:

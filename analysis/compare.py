@@ -7,7 +7,8 @@ questionnaire within each group. A wave with fewer than ``MIN_N`` substantive an
 the group ``too_few``: its counts are kept, but no p-value is computed.
 
 ``n`` is the number of answers a statistic uses: the substantive answers of both waves.
-"Ved ikke" and unanswered items are counted apart (``n_ved_ikke_a`` ... ``n_ubesvaret_b``).
+"Ved ikke", unanswered and not relevant (routed past) items are counted apart
+(``n_ved_ikke_a`` ... ``n_ubesvaret_b``, then ``n_ikke_relevant_a`` and ``_b``, added last).
 """
 
 from __future__ import annotations
@@ -54,6 +55,8 @@ JSON_KEYS = (
     "p_adjusted",
     "status",
     "note",
+    "n_ikke_relevant_a",
+    "n_ikke_relevant_b",
 )
 STATUSES = ("ok", "too_few", "nominal", "not_comparable")
 
@@ -121,6 +124,8 @@ class Comparison:
             "p_adjusted": self.p_adjusted,
             "status": self.status,
             "note": self.note,
+            "n_ikke_relevant_a": a.ikke_relevant,
+            "n_ikke_relevant_b": b.ikke_relevant,
         }
 
 

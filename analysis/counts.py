@@ -14,6 +14,8 @@ from analysis.definitions import QuestionnaireDef
 from analysis.reading import MISSING_CODES, ExportError, ExportRow
 
 ALL_GROUP = "alle"
+# A cell holds the missing codes' counts first (in the order of MISSING_CODES), then codes 1..n.
+_FIRST_CODE = len(MISSING_CODES)
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,7 @@ class OptionCounts:
     counts: tuple[int, ...]
     ved_ikke: int = 0
     ubesvaret: int = 0
+    ikke_relevant: int = 0
 
     @property
     def n(self) -> int:
@@ -39,7 +42,7 @@ class CountTable:
     """Answer counts keyed by (item, group, wave): option codes and missing codes."""
 
     def __init__(self) -> None:
-        # per key: [ved_ikke, ubesvaret, count of code 1, count of code 2, ...]
+        # per key: [ved_ikke, ubesvaret, ikke_relevant, count of code 1, count of code 2, ...]
         self._cells: dict[tuple[str, str, str], list[int]] = {}
 
     def add(
@@ -56,7 +59,7 @@ class CountTable:
             raise ValueError(f"a count cannot be negative ({count})")
         cell = self._cells.get((item, group, wave))
         if cell is None:
-            cell = self._cells[(item, group, wave)] = [0, 0]
+            cell = self._cells[(item, group, wave)] = [0] * _FIRST_CODE
         if value is None:
             if missing not in MISSING_CODES:
                 raise ValueError(f"no option code and no missing code for {item!r}")
@@ -66,9 +69,9 @@ class CountTable:
             raise ValueError(f"both an option code and a missing code for {item!r}")
         if value < 1:
             raise ValueError(f"option codes start at 1 (got {value} for {item!r})")
-        if len(cell) < value + 2:
-            cell.extend([0] * (value + 2 - len(cell)))
-        cell[value + 1] += count
+        if len(cell) < value + _FIRST_CODE:
+            cell.extend([0] * (value + _FIRST_CODE - len(cell)))
+        cell[value + _FIRST_CODE - 1] += count
 
     @classmethod
     def from_records(
@@ -85,24 +88,24 @@ class CountTable:
     def records(self) -> Iterator[tuple[str, str, str, int | None, str, int]]:
         """The non-zero cells as ``(item, group, wave, value, missing, count)`` records."""
         for (item, group, wave), cell in self._cells.items():
-            for kind, count in zip(MISSING_CODES, cell[:2], strict=True):
+            for kind, count in zip(MISSING_CODES, cell[:_FIRST_CODE], strict=True):
                 if count:
                     yield item, group, wave, None, kind, count
-            for code, count in enumerate(cell[2:], start=1):
+            for code, count in enumerate(cell[_FIRST_CODE:], start=1):
                 if count:
                     yield item, group, wave, code, "", count
 
     def get(self, item: str, group: str, wave: str, n_options: int | None = None) -> OptionCounts:
         """The counts of one cell, padded to ``n_options`` codes (zeros if the cell is absent)."""
-        cell = self._cells.get((item, group, wave), [0, 0])
-        counts = list(cell[2:])
+        cell = self._cells.get((item, group, wave), [0] * _FIRST_CODE)
+        counts = list(cell[_FIRST_CODE:])
         if n_options is not None:
             if any(counts[n_options:]):
                 raise ValueError(
                     f"item {item!r} has answers with codes above {n_options}, its number of options"
                 )
             counts = (counts + [0] * n_options)[:n_options]
-        return OptionCounts(tuple(counts), cell[0], cell[1])
+        return OptionCounts(tuple(counts), *cell[:_FIRST_CODE])
 
     def items(self) -> list[str]:
         """The items present, in first-seen order."""
@@ -142,13 +145,22 @@ def checked_rows(
     rows: Iterable[ExportRow], definitions: dict[int, QuestionnaireDef], source: str = "export"
 ) -> Iterator[ExportRow]:
     """Pass rows through, stopping with the row and column named at an unknown version or
-    item, or at a code outside the item's scale (``definitions`` by version)."""
-    n_options: dict[tuple[int, str], int] = {}
+    item, or at a code outside the item's scale (``definitions`` by version). Rows of open
+    (text and number) items pass through as they are."""
+    n_options: dict[tuple[int, str], int | None] = {}
     for row in rows:
-        limit = n_options.get((row.version, row.item))
+        key = (row.version, row.item)
+        if key not in n_options:
+            n_options[key] = _option_limit(definitions, row, source)
+        limit = n_options[key]
         if limit is None:
-            limit = n_options[(row.version, row.item)] = _option_limit(definitions, row, source)
-        if row.value is not None and row.value > limit:
+            if row.value is not None:
+                raise ExportError(
+                    source, row.row, "value",
+                    f"item '{row.item}' is open (text or number), not an option code; "
+                    "read the export with its definitions",
+                )  # fmt: skip
+        elif row.value is not None and row.value > limit:
             raise ExportError(
                 source, row.row, "value",
                 f"{row.value} is not an option of item '{row.item}' (codes 1-{limit})",
@@ -162,17 +174,25 @@ def count_table_from_rows(
     source: str = "export",
 ) -> CountTable:
     """Count export rows per (item, municipality, wave). With ``definitions`` (by version),
-    an unknown item or a code outside the item's scale stops with the row and column named."""
+    an unknown item or a code outside the item's scale stops with the row and column named.
+    Open items are no categories and are not counted (``analysis texts`` lists them)."""
     table = CountTable()
     add = table.add
+    open_keys = set()
     if definitions is not None:
         rows = checked_rows(rows, definitions, source)
+        open_keys = {(v, i.key) for v, d in definitions.items() for i in d.open_items}
     for row in rows:
+        if row.text or (row.version, row.item) in open_keys:
+            continue
         add(row.item, row.municipality, row.wave, row.value, row.missing)
     return table
 
 
-def _option_limit(definitions: dict[int, QuestionnaireDef], row: ExportRow, source: str) -> int:
+def _option_limit(
+    definitions: dict[int, QuestionnaireDef], row: ExportRow, source: str
+) -> int | None:
+    """The number of options of the row's item; None for an open item."""
     definition = definitions.get(row.version)
     if definition is None:
         known = ", ".join(str(v) for v in sorted(definitions))
@@ -181,6 +201,8 @@ def _option_limit(definitions: dict[int, QuestionnaireDef], row: ExportRow, sour
         )
     item = definition.item(row.item)
     if item is None:
+        if definition.open_item(row.item) is not None:
+            return None
         raise ExportError(
             source, row.row, "item",
             f"'{row.item}' is not an item of {definition.key} version {definition.version}",

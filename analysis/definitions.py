@@ -1,21 +1,24 @@
 """Questionnaire definitions as analysis needs them, read straight from the YAML files.
 
 Only what the statistics and plots use is kept: per item its scale type, option codes and
-Danish labels, polarity and domain; per domain its label and reliability. Every other field
-of the file is ignored. The authoritative schema lives in the app; this reader is deliberately
+Danish labels, polarity and domain; per domain its label and reliability. Open items (``type:
+text`` or ``number``) are kept apart in ``open_items``: they enter no statistic, but their
+answers can be listed. Every other field of the file (``show_if`` among them) is ignored.
+The authoritative schema lives in the app; this reader is deliberately
 independent of it so that ``analysis`` never imports the app.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 SCALE_TYPES = ("ordinal", "yes_no", "nominal")
+OPEN_TYPES = ("text", "number")
 POLARITIES = ("positive", "negative", "neutral")
 
 
@@ -67,6 +70,22 @@ class ItemDef:
 
 
 @dataclass(frozen=True)
+class OpenItemDef:
+    """An open item: free text (``kind`` "text") or a number (``kind`` "number"). Its answers
+    are in the export's ``value`` column with ``label`` empty; ``identifying`` marks text
+    that may identify people."""
+
+    key: str
+    text: str
+    kind: str
+    identifying: bool = False
+
+    def signature(self) -> tuple:
+        """What a respondent sees (the text and the kind of answer asked for)."""
+        return (self.text, self.kind)
+
+
+@dataclass(frozen=True)
 class DomainDef:
     """One domain of a progression questionnaire with its reliability (None if not given)."""
 
@@ -77,7 +96,8 @@ class DomainDef:
 
 @dataclass(frozen=True)
 class QuestionnaireDef:
-    """One questionnaire version: its items in file order and its domains."""
+    """One questionnaire version: its closed items in file order, its domains and its open
+    items (text and number, which no statistic uses)."""
 
     key: str
     version: int
@@ -85,10 +105,15 @@ class QuestionnaireDef:
     items: tuple[ItemDef, ...]
     domains: tuple[DomainDef, ...] = ()
     comparable: dict[str, bool] = field(default_factory=dict, compare=False)
+    open_items: tuple[OpenItemDef, ...] = ()
 
     def item(self, key: str) -> ItemDef | None:
-        """The item with ``key`` or None."""
+        """The closed item with ``key`` or None."""
         return next((i for i in self.items if i.key == key), None)
+
+    def open_item(self, key: str) -> OpenItemDef | None:
+        """The open (text or number) item with ``key`` or None."""
+        return next((i for i in self.open_items if i.key == key), None)
 
     def domain(self, key: str) -> DomainDef | None:
         """The domain with ``key`` or None."""
@@ -134,10 +159,14 @@ def definition_from_mapping(data: Any, source: str = "<definition>") -> Question
             )
             for d in data.get("domains") or []
         )
-        items = []
+        items, open_items = [], []
         for item in data.get("items") or []:
-            if item.get("type", "scale") != "scale":
-                continue  # open text and number items have no scale and take no part in tests
+            kind = item.get("type", "scale")
+            if kind in OPEN_TYPES:
+                open_items.append(_open_item(item, kind))
+                continue
+            if kind != "scale":
+                raise DefinitionError(f"{source}: item '{item.get('key')}': type {kind!r}")
             if item.get("scale") not in scales:
                 raise DefinitionError(
                     f"{source}: item '{item.get('key')}': unknown scale {item.get('scale')!r}"
@@ -163,9 +192,16 @@ def definition_from_mapping(data: Any, source: str = "<definition>") -> Question
             title=_danish(data.get("title")) or str(data["key"]),
             items=tuple(items),
             domains=domains,
+            open_items=tuple(open_items),
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise DefinitionError(f"{source}: cannot be read: {exc!r}") from exc
+
+
+def _open_item(item: dict, kind: str) -> OpenItemDef:
+    """An open item; text items may identify people unless marked ``identifying: false``."""
+    identifying = kind == "text" and item.get("identifying", True) is not False
+    return OpenItemDef(item["key"], _danish(item.get("text")) or item["key"], kind, identifying)
 
 
 def _reliability(value: Any, source: str, key: str) -> float | None:
@@ -219,9 +255,15 @@ def merge_versions(
             items.setdefault(item.key, item)
             signatures.setdefault(item.key, set()).add(item.signature())
     domains: dict[str, DomainDef] = {}
+    open_items: dict[str, OpenItemDef] = {}
     for version in reversed(used):
         for domain in definitions[version].domains:
             domains.setdefault(domain.key, domain)
+        for open_item in definitions[version].open_items:
+            known = open_items.setdefault(open_item.key, open_item)
+            if open_item.identifying and not known.identifying:  # identifying in any version
+                open_items[open_item.key] = replace(known, identifying=True)
+            signatures.setdefault(open_item.key, set()).add(open_item.signature())
     return QuestionnaireDef(
         key=newest.key,
         version=newest.version,
@@ -229,4 +271,5 @@ def merge_versions(
         items=tuple(items.values()),
         domains=tuple(domains.values()),
         comparable={k: len(s) == 1 for k, s in signatures.items()},
+        open_items=tuple(open_items.values()),
     )

@@ -1,7 +1,7 @@
 """Distributions per item, wave and group: counts and shares per option, n, median, mean.
 
-"Ved ikke" and skipped answers are counted and reported apart; they never enter n, the
-shares, the median or the mean.
+"Ved ikke", skipped and not relevant (routed past) answers are counted and reported apart;
+they never enter n, the shares, the median or the mean.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ class Distribution:
     mean: float | None
     ved_ikke: int
     ubesvaret: int
+    ikke_relevant: int = 0
 
 
 def median_of_counts(counts: tuple[int, ...] | list[int]) -> float | None:
@@ -72,6 +73,7 @@ def describe_counts(
         mean=mean_of_counts(counts.counts) if ordinal else None,
         ved_ikke=counts.ved_ikke,
         ubesvaret=counts.ubesvaret,
+        ikke_relevant=counts.ikke_relevant,
     )
 
 

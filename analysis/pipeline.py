@@ -86,7 +86,7 @@ def compare_export(
     by_municipality: bool = False,
 ) -> WaveComparison:
     """Compare two waves of ``questionnaire`` straight from an export CSV (see compare_rows)."""
-    rows = iter_export(path, questionnaire)
+    rows = iter_export(path, questionnaire, definitions)
     return compare_rows(rows, definitions, wave_a, wave_b, by_municipality, str(path))
 
 
@@ -129,5 +129,5 @@ def progression_export(
     by_municipality: bool = False,
 ) -> ProgressionResult:
     """Progression of ``questionnaire`` straight from an export CSV (see progression_rows)."""
-    rows = iter_export(path, questionnaire)
+    rows = iter_export(path, questionnaire, definitions)
     return progression_rows(rows, definitions, by_municipality, str(path))

@@ -97,6 +97,8 @@ def _row_label(dist: Distribution, with_group: bool, hidden: str | None = None) 
         extra.append(f"ved ikke {dist.ved_ikke}")
     if dist.ubesvaret:
         extra.append(f"ubesvaret {dist.ubesvaret}")
+    if dist.ikke_relevant:
+        extra.append(f"ikke relevant {dist.ikke_relevant}")
     if not with_group:  # small panels: n only; the overview shows the missing answers
         return f"{place} (n={dist.n})"
     return f"{place} (n={dist.n}" + (f"; {', '.join(extra)}" if extra else "") + ")"

@@ -3,16 +3,24 @@
 Columns (UTF-8, header row): ``response_id, respondent_key, questionnaire, version, wave,
 municipality, item, value, label, missing, answered_at``. Rows are numbered as in a
 spreadsheet: the header is row 1 and the first answer is row 2.
+
+An open item (``type: text`` or ``number`` in its definition) has its answer in ``value`` as
+given (a number in plain decimal notation) and an empty ``label``; the reader knows these items
+only from the definitions passed to it, and hands their answers over in ``ExportRow.text``.
+Without definitions every ``value`` must be an option code.
 """
 
 from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import date, datetime
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from analysis.definitions import QuestionnaireDef
 
 COLUMNS = (
     "response_id",
@@ -27,9 +35,11 @@ COLUMNS = (
     "missing",
     "answered_at",
 )
-MISSING_CODES = ("ved_ikke", "ubesvaret")
+# "Ved ikke", skipped, and not asked because routing hid the item (in this order everywhere).
+MISSING_CODES = ("ved_ikke", "ubesvaret", "ikke_relevant")
 _REQUIRED_TEXT = ("response_id", "questionnaire", "municipality", "item")
 _INTEGER = re.compile(r"^[0-9]+$")
+_NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
 
 
 class ExportError(Exception):
@@ -49,7 +59,8 @@ class ExportError(Exception):
 
 
 class ExportRow(NamedTuple):
-    """One validated answer row: ``value`` is an int or None, ``missing`` '' or a missing code."""
+    """One validated answer row: ``value`` is an option code or None, ``missing`` '' or a
+    missing code, ``text`` the answer to an open item ('' otherwise)."""
 
     row: int
     response_id: str
@@ -63,6 +74,27 @@ class ExportRow(NamedTuple):
     label: str
     missing: str
     answered_at: str
+    text: str = ""
+
+
+def _open_kinds(definitions: Mapping[int, QuestionnaireDef] | None) -> dict[tuple[int, str], str]:
+    """``{(version, item): "text" | "number"}`` for the open items of the definitions."""
+    return {
+        (version, item.key): item.kind
+        for version, definition in (definitions or {}).items()
+        for item in definition.open_items
+    }
+
+
+def _open_answer(source: str, row: int, kind: str, value_text: str, label: str) -> str:
+    """The answer to an open item as given, or ExportError: a label, no value, not a number."""
+    if label:
+        raise ExportError(source, row, "label", f"{label!r} given for an open ({kind}) item")
+    if not value_text.strip():
+        raise ExportError(source, row, "value", "empty, but 'missing' gives no missing code")
+    if kind == "number" and not _NUMBER.match(value_text):
+        raise ExportError(source, row, "value", f"{value_text!r} is not a number (e.g. 12, 2.5)")
+    return value_text
 
 
 def _valid_timestamp(text: str) -> bool:
@@ -83,13 +115,20 @@ def _cell_name(header: list[str], n_cells: int) -> str:
     return f"{len(header) + 1} (beyond the header)"
 
 
-def iter_export(path: str | Path, questionnaire: str | None = None) -> Iterator[ExportRow]:
+def iter_export(
+    path: str | Path,
+    questionnaire: str | None = None,
+    definitions: Mapping[int, QuestionnaireDef] | None = None,
+) -> Iterator[ExportRow]:
     """Validate every row of the export and yield those of ``questionnaire`` (all if None).
 
-    Raises ExportError naming the row and column of the first problem; a file with no
-    rows at all for ``questionnaire`` is refused as well. Streams: memory stays flat.
+    ``definitions`` (by version, of ``questionnaire``) say which items are open: their answers
+    are read as text. Raises ExportError naming the row and column of the first problem; a
+    file with no rows at all for ``questionnaire`` is refused as well. Streams: memory stays
+    flat.
     """
     source = str(path)
+    open_kinds = _open_kinds(definitions)
     try:
         handle = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115 (closed below)
     except OSError as exc:
@@ -136,11 +175,14 @@ def iter_export(path: str | Path, questionnaire: str | None = None) -> Iterator[
                             f"{version_text!r} is not a version number (an integer >= 1)",
                         )  # fmt: skip
                     version = versions[version_text] = int(version_text)
+                wanted = questionnaire is None or qkey == questionnaire
+                text = ""
                 if missing:
                     if missing not in MISSING_CODES:
                         raise ExportError(
                             source, row_number, "missing",
-                            f"{missing!r} is not a missing code (empty, ved_ikke or ubesvaret)",
+                            f"{missing!r} is not a missing code "
+                            f"(empty, {', '.join(MISSING_CODES[:-1])} or {MISSING_CODES[-1]})",
                         )  # fmt: skip
                     if value_text.strip():
                         raise ExportError(
@@ -148,6 +190,11 @@ def iter_export(path: str | Path, questionnaire: str | None = None) -> Iterator[
                             f"{value_text!r} given although missing is {missing!r}",
                         )  # fmt: skip
                     value = None
+                elif (kind := open_kinds.get((version, item))) and wanted:
+                    text = _open_answer(source, row_number, kind, value_text, label)
+                    value = None
+                elif not wanted and not label and not _INTEGER.match(value_text):
+                    value = None  # another questionnaire's open answer: not ours to read
                 else:
                     value = values.get(value_text)
                     if value is None:
@@ -172,11 +219,11 @@ def iter_export(path: str | Path, questionnaire: str | None = None) -> Iterator[
                         timestamps.clear()
                     timestamps.add(answered_at)
                 seen_questionnaires.add(qkey)
-                if questionnaire is None or qkey == questionnaire:
+                if wanted:
                     yielded += 1
                     yield ExportRow(
                         row_number, rid, rkey, qkey, version, wave, municipality, item, value,
-                        label, missing, answered_at,
+                        label, missing, answered_at, text,
                     )  # fmt: skip
         except csv.Error as exc:
             raise ExportError(source, row_number, None, f"not valid CSV: {exc}") from exc
@@ -191,6 +238,10 @@ def iter_export(path: str | Path, questionnaire: str | None = None) -> Iterator[
             )
 
 
-def read_export(path: str | Path, questionnaire: str | None = None) -> list[ExportRow]:
+def read_export(
+    path: str | Path,
+    questionnaire: str | None = None,
+    definitions: Mapping[int, QuestionnaireDef] | None = None,
+) -> list[ExportRow]:
     """All validated rows of ``questionnaire`` (see iter_export) as a list."""
-    return list(iter_export(path, questionnaire))
+    return list(iter_export(path, questionnaire, definitions))

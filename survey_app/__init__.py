@@ -47,7 +47,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
 
     from . import auth
-    from .access import EXPORT_ROLES
+    from .access import EXPORT_ROLES, OPEN_ANSWER_ROLES
     from .admin import bp as admin_bp
     from .answering.views import bp as answering_bp
     from .dashboards.views import bp as dashboards_bp
@@ -69,4 +69,5 @@ def create_app(config: dict | None = None) -> Flask:
     register_filters(app)
     register_labels(app)
     app.jinja_env.globals["EXPORT_ROLES"] = EXPORT_ROLES
+    app.jinja_env.globals["OPEN_ANSWER_ROLES"] = OPEN_ANSWER_ROLES
     return app

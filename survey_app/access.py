@@ -22,6 +22,9 @@ DASHBOARD_ROLES = ("admin", "evaluator", "coordinator", "caseworker")
 EXPORT_ROLES = ("admin", "evaluator", "coordinator")
 # Bound by a data agreement: may export row-level anonymous answers of groups of any size.
 SMALL_GROUP_EXPORT_ROLES = ("admin", "evaluator")
+# Open answers (free text) on dashboards, and identifying open answers anywhere: the roles bound
+# by a data agreement, as for small groups.
+OPEN_ANSWER_ROLES = SMALL_GROUP_EXPORT_ROLES
 INVITE_ROLES = ("admin", "coordinator")
 AUDIT_ROLES = ("admin",)
 
@@ -87,6 +90,12 @@ def may_export_small_groups(user) -> bool:
     """Whether ``user`` may export row-level anonymous answers of a municipality with fewer
     respondents than the suppression threshold (evaluators and admins; not coordinators)."""
     return user.user.role in SMALL_GROUP_EXPORT_ROLES
+
+
+def may_see_open_answers(user) -> bool:
+    """Whether ``user`` may read open answers on dashboards and receive identifying open
+    answers in exports (evaluators and admins; not coordinators or caseworkers)."""
+    return user.user.role in OPEN_ANSWER_ROLES
 
 
 def may_invite(user, municipality_id: int) -> bool:

@@ -31,7 +31,7 @@ from .models import (
     Wave,
     utcnow,
 )
-from .questionnaire_schema import Questionnaire
+from .questionnaire_schema import MISSING_CODES, Questionnaire
 from .registry import definition_of
 from .waves import as_utc
 
@@ -112,12 +112,22 @@ def _find_citizen(session: Session, key: str) -> tuple[Citizen, str] | None:
     return None if row is None else (row[0], row[1])
 
 
-def _labelled(definition: Questionnaire, item_key: str, value: Any, missing: str | None):
-    """One answer with its Danish item text and label (tolerant of unknown items and codes)."""
+def _labelled(
+    definition: Questionnaire,
+    item_key: str,
+    value: Any,
+    missing: str | None,
+    text_value: str | None = None,
+):
+    """One answer with its Danish item text and label (tolerant of unknown items and codes);
+    an open item's answer (text or number) is the value and has no label."""
     item = definition.item(item_key)
     text = label = None
+    if text_value is not None:
+        value = text_value
     if item is not None:
         text = item.text.da
+    if item is not None and not item.is_open:
         scale = definition.scale_for(item)
         if value is not None:
             option = scale.option(value) if isinstance(value, int) else None
@@ -137,7 +147,10 @@ def _draft_answers(definition: Questionnaire, draft: str | None) -> list[dict[st
         return []
     answers = []
     for item_key, raw in stored.items():
-        if isinstance(raw, int) and not isinstance(raw, bool):
+        item = definition.item(item_key)
+        if item is not None and item.is_open and raw not in MISSING_CODES:
+            answers.append(_labelled(definition, item_key, None, None, str(raw)))
+        elif isinstance(raw, int) and not isinstance(raw, bool):
             answers.append(_labelled(definition, item_key, raw, None))
         elif isinstance(raw, str) and raw.isascii() and raw.isdigit():
             answers.append(_labelled(definition, item_key, int(raw), None))
@@ -192,7 +205,7 @@ def citizen_record(session: Session, key: str, seal_key: str) -> dict[str, Any]:
                 "municipality": municipality,
                 "submitted_at": _iso(response.submitted_at),
                 "answers": [
-                    _labelled(definition, a.item_key, a.value, a.missing)
+                    _labelled(definition, a.item_key, a.value, a.missing, a.text_value)
                     for a in answers_by_response.get(response.id, [])
                 ],
             }

@@ -1,4 +1,8 @@
-"""The long CSV export: one row per response and item. This file is what analysis/ reads."""
+"""The long CSV export: one row per response and item. This file is what analysis/ reads.
+
+An open item's answer (text or number) is in ``value`` with ``label`` empty; free text is made
+inert like every text cell, a number is written as a plain decimal number.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,13 @@ import csv
 import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select
 from sqlmodel import Session
 
 from .models import Answer, Municipality, QuestionnaireVersion, Response, Wave
+from .questionnaire_schema import Questionnaire
 from .registry import parse_stored_definition
 from .waves import as_utc
 
@@ -37,7 +43,8 @@ class ExportError(ValueError):
 
 @dataclass(frozen=True)
 class ExportFilter:
-    """Which rows to export; ``municipality_ids`` (when set) limits to those municipalities."""
+    """Which rows to export; ``municipality_ids`` (when set) limits to those municipalities;
+    without ``include_identifying`` the answers to identifying text items are left out."""
 
     questionnaire: str | None = None
     wave: str | None = None
@@ -45,6 +52,7 @@ class ExportFilter:
     include_demo: bool = True
     version: int | None = None
     municipality_ids: frozenset[int] | None = None
+    include_identifying: bool = True
 
 
 def answered_at_text(moment, anonymous: bool) -> str:
@@ -67,6 +75,7 @@ def answer_rows_query(filters: ExportFilter):
             Answer.item_key,
             Answer.value,
             Answer.missing,
+            Answer.text_value,
             Response.respondent_key,
             Response.submitted_at,
             QuestionnaireVersion.key,
@@ -102,6 +111,49 @@ def answer_rows_query(filters: ExportFilter):
     )
 
 
+def is_identifying(definition: Questionnaire, item_key: str) -> bool:
+    """Whether an item is a text item whose answers may identify people (evaluator-only)."""
+    item = definition.item(item_key)
+    return item is not None and item.type == "text" and item.identifying
+
+
+def number_cell(text: str) -> Decimal | str:
+    """A number item's stored answer as a Decimal, so no formula guard touches it; a stored
+    text that is no number stays text (and is guarded like any free text)."""
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return text
+    return number if number.is_finite() else text
+
+
+def answer_cells(
+    definition: Questionnaire,
+    item_key: str,
+    value: int | None,
+    text_value: str | None,
+    missing: str | None,
+) -> tuple[str | Decimal, str]:
+    """The ``value`` and ``label`` cells of one answer: the option code and its Danish label,
+    the label of "Ved ikke", or an open item's answer with no label (a number as a Decimal,
+    so that no formula guard touches it; free text as a string, which ``csv_chunks`` guards)."""
+    if text_value is not None:
+        item = definition.item(item_key)
+        if item is not None and item.type == "number":
+            return number_cell(text_value), ""
+        return text_value, ""
+    label = ""
+    item = definition.item(item_key)
+    if item is not None and item.type == "scale":
+        scale = definition.scale_for(item)
+        if value is not None:
+            option = scale.option(value)
+            label = option.label.da if option else ""
+        elif scale.non_substantive and missing == scale.non_substantive.key:
+            label = scale.non_substantive.label.da
+    return ("" if value is None else str(value)), label
+
+
 def export_rows(session: Session, filters: ExportFilter) -> Iterator[list[str]]:
     """The export's data rows (without header), streamed from the database in batches."""
     # Definitions are few and large: read them once rather than with every answer row.
@@ -117,6 +169,7 @@ def export_rows(session: Session, filters: ExportFilter) -> Iterator[list[str]]:
         item_key,
         value,
         missing,
+        text_value,
         respondent_key,
         submitted_at,
         questionnaire,
@@ -127,15 +180,9 @@ def export_rows(session: Session, filters: ExportFilter) -> Iterator[list[str]]:
         municipality,
     ) in result:
         definition = definitions[version_id]
-        label = ""
-        item = definition.item(item_key)
-        if item is not None:
-            scale = definition.scale_for(item)
-            if value is not None:
-                option = scale.option(value)
-                label = option.label.da if option else ""
-            elif scale.non_substantive and missing == scale.non_substantive.key:
-                label = scale.non_substantive.label.da
+        if not filters.include_identifying and is_identifying(definition, item_key):
+            continue
+        value_cell, label = answer_cells(definition, item_key, value, text_value, missing)
         answered_at = answered_at_text(submitted_at, anonymous)
         yield [
             response_id,
@@ -145,7 +192,7 @@ def export_rows(session: Session, filters: ExportFilter) -> Iterator[list[str]]:
             wave or "",
             municipality,
             item_key,
-            "" if value is None else str(value),
+            value_cell,
             label,
             missing or "",
             answered_at,

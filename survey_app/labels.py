@@ -32,6 +32,8 @@ ACTION_NAMES = {
     "view_comparison": "Sammenligning vist",
     "view_export_page": "Eksportside vist",
     "view_fieldwork": "Feltarbejde vist",
+    "view_open_answers": "Åbne svar vist",
+    "view_open_answers_index": "Oversigt over åbne svar vist",
     "view_progression": "Progression vist",
     "view_progression_index": "Oversigt over progression vist",
 }

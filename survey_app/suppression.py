@@ -126,7 +126,7 @@ def group_size(table: CountTable, group: str, wave: str) -> int:
     best = 0
     for item in table.items():
         cell = table.get(item, group, wave)
-        best = max(best, cell.n + cell.ved_ikke + cell.ubesvaret)
+        best = max(best, cell.n + cell.ved_ikke + cell.ubesvaret + cell.ikke_relevant)
     return best
 
 
@@ -137,7 +137,7 @@ class SuppressedCounts:
     ``items`` are ``(item key, number of options)``; ``total_shown`` says whether the
     viewer sees the total (``alle``) at all; ``impossible`` names per item the missing
     codes its questionnaire rules out (``ubesvaret`` for a required item, ``ved_ikke``
-    without such an option)."""
+    without such an option, ``ikke_relevant`` for an item that is always asked)."""
 
     table: CountTable
     items: list[tuple[str, int]]
@@ -159,7 +159,7 @@ class SuppressedCounts:
                     continue  # an item nobody in the wave answered is not in its version
                 # a missing code the questionnaire rules out is a known zero, not a secret
                 live = [
-                    i for i in range(k + 2)
+                    i for i in range(k + len(MISSING_CODES))
                     if i < k or any(v[i] for v in vectors.values())
                     or MISSING_CODES[i - k] not in self.impossible.get(key, ())
                 ]  # fmt: skip
@@ -211,7 +211,8 @@ class SuppressedCounts:
 
 
 def _vector(cell: OptionCounts) -> list[int]:
-    return [*cell.counts, cell.ved_ikke, cell.ubesvaret]
+    """The counts of one cell: codes 1..n, then the missing codes in MISSING_CODES order."""
+    return [*cell.counts, *(getattr(cell, code) for code in MISSING_CODES)]
 
 
 def progression_decision(results: Sequence, threshold: int, total_shown: bool) -> Decision:

@@ -71,6 +71,7 @@ ARGUMENTS: dict[str, list[tuple[dict[str, str], dict[str, str]]]] = {
     "dashboards.compare": COMPARED,
     "dashboards.compare_counts_csv": COMPARED,
     "dashboards.progression": [({"questionnaire": "en-plan"}, {})],
+    "dashboards.open_answers": [({"questionnaire": "ledighedsydelse", "wave": "jan-2019"}, {})],
     "exports.download": [
         ({"name": f"ledighedsydelse.{fmt}"}, {"wave": "jan-2019"}) for fmt in export_formats()
     ]
@@ -151,6 +152,8 @@ def expected_status(role: str, target: Target) -> int | tuple[int, ...]:
         return 403  # the audit log is for admins only
     if role == "evaluator":
         return 200
+    if target.endpoint.startswith("dashboards.open_answers"):
+        return 403  # open answers: evaluators and admins only
     if target.kind == "export" and role == "caseworker":
         return 403
     if target.municipality == FOREIGN:

@@ -158,7 +158,8 @@ def count_rows(
     """The rows of counts.csv (``COUNTS_HEADER``): per item, group and wave one row per
     option code (labels are in the codebook export) with the group's n, "ved ikke" and
     skipped answers beside it, or one row
-    saying why the group is hidden; the same rule as the page."""
+    saying why the group is hidden; the same rule as the page. Only closed items: open
+    items (text, number) never enter the count table; "ikke relevant" is not a column."""
     view = suppressed(table, definition, waves, groups, threshold, impossible)
     rows = []
     for item in definition.items:

@@ -12,6 +12,7 @@ from sqlmodel import Session
 from analysis.counts import ALL_GROUP, CountTable
 from analysis.definitions import QuestionnaireDef, definition_from_mapping, merge_versions
 from analysis.progression import DOMAIN_PREFIX, ProgressionCounts, add_citizen
+from analysis.reading import MISSING_CODES
 
 from ..access import municipality_condition
 from ..models import Answer, Municipality, QuestionnaireVersion, Response, Wave
@@ -38,7 +39,7 @@ def analysis_definition(session: Session, key: str, versions: set[int] | None = 
 def impossible_answers(session: Session, key: str, versions: set[int]) -> dict[str, set[str]]:
     """Per item the missing codes no respondent could give in any of ``versions``:
     ``ubesvaret`` where the item is required, ``ved_ikke`` where its scale has no such
-    option."""
+    option, ``ikke_relevant`` where it is always asked (no ``show_if``)."""
     stored = session.execute(
         select(QuestionnaireVersion.definition).where(
             QuestionnaireVersion.key == key, QuestionnaireVersion.version.in_(versions)
@@ -49,9 +50,11 @@ def impossible_answers(session: Session, key: str, versions: set[int]) -> dict[s
         definition = json.loads(text)
         with_ved_ikke = {s["key"] for s in definition["scales"] if s.get("non_substantive")}
         for item in definition["items"]:
-            possible[item["key"]] |= {"ved_ikke"} if item["scale"] in with_ved_ikke else set()
-            possible[item["key"]] |= set() if item.get("required", True) else {"ubesvaret"}
-    return {item: {"ved_ikke", "ubesvaret"} - codes for item, codes in possible.items()}
+            codes = possible[item["key"]]
+            codes |= {"ved_ikke"} if item.get("scale") in with_ved_ikke else set()
+            codes |= set() if item.get("required", True) else {"ubesvaret"}
+            codes |= {"ikke_relevant"} if item.get("show_if") else set()
+    return {item: set(MISSING_CODES) - codes for item, codes in possible.items()}
 
 
 def waves_of(session: Session, key: str) -> list[tuple[Wave, int]]:
@@ -65,8 +68,19 @@ def waves_of(session: Session, key: str) -> list[tuple[Wave, int]]:
     return [(wave, version) for wave, version in session.execute(query)]
 
 
+def open_item_keys(session: Session, key: str) -> set[str]:
+    """The open (text and number) items of any stored version of a questionnaire."""
+    return {
+        item.key
+        for definition in stored_definitions(session, key).values()
+        for item in definition.open_items
+    }
+
+
 def wave_count_table(session: Session, user, key: str, wave_keys: list[str]) -> CountTable:
-    """Answer counts per item, municipality, wave, code and missing code, with ``alle``."""
+    """Answer counts per closed item, municipality, wave, code and missing code, with ``alle``.
+    Open items (text and number) are no categories and never enter a count table, so no
+    dashboard, chart or counts.csv shows anything of them."""
     query = (
         select(
             Answer.item_key,
@@ -84,6 +98,7 @@ def wave_count_table(session: Session, user, key: str, wave_keys: list[str]) -> 
             QuestionnaireVersion.key == key,
             Wave.key.in_(wave_keys),
             municipality_condition(user, Response.municipality_id),
+            Answer.item_key.not_in(sorted(open_item_keys(session, key))),
         )
         .group_by(Answer.item_key, Municipality.name, Wave.key, Answer.value, Answer.missing)
     )

@@ -10,6 +10,7 @@ from analysis.counts import ALL_GROUP
 from ..access import (
     DASHBOARD_ROLES,
     INVITE_ROLES,
+    OPEN_ANSWER_ROLES,
     may_invite,
     requested_municipality,
     roles_required,
@@ -22,6 +23,7 @@ from ..errors import error_page
 from ..export import csv_chunks
 from ..invitations import InvitationError, WaveClosedError, create_invitations
 from ..params import int_param, path_values_checked, text_param
+from ..registry import definition_of, find_version
 from ..waves import find_wave
 from .comparison import COUNTS_HEADER, build_sections, count_rows
 from .counts import (
@@ -34,6 +36,7 @@ from .counts import (
     waves_of,
 )
 from .fieldwork import fieldwork_rows, grouped, invitable_waves
+from .open_answers import open_answer_page, open_items
 from .pairs import comparable_wave_pairs
 from .progression import build_progression
 
@@ -209,3 +212,55 @@ def compare_counts_csv(questionnaire: str, wave_a: str, wave_b: str):
     session.commit()
     filename = f"{questionnaire}-{wave_a}-{wave_b}.csv"
     return csv_download(csv_chunks(rows, COUNTS_HEADER), filename)
+
+
+@bp.route("/open-answers/")
+@roles_required(*OPEN_ANSWER_ROLES)
+def open_answers_index():
+    """Åbne svar: the questionnaires with text or number items, and their waves."""
+    session = get_session()
+    listing = []
+    for key, title in questionnaire_titles(session):
+        waves = [
+            wave
+            for wave, version in waves_of(session, key)
+            if open_items(definition_of(find_version(session, key, version)))
+        ]
+        if waves:
+            listing.append((key, title, waves))
+    audit_view("view_open_answers_index")
+    session.commit()
+    return render_template("dashboards/open_answers_index.html", listing=listing)
+
+
+@bp.route("/open-answers/<questionnaire>/<wave>")
+@roles_required(*OPEN_ANSWER_ROLES)
+@path_values_checked
+def open_answers(questionnaire: str, wave: str):
+    """The answers to the text and number items of one wave, page by page, per municipality;
+    a municipality with fewer respondents than the suppression threshold is hidden."""
+    session = get_session()
+    found = next(((w, v) for w, v in waves_of(session, questionnaire) if w.key == wave), None)
+    if found is None:
+        abort(404)
+    municipality = requested_municipality(
+        session,
+        current_user,
+        text_param(request.args, "municipality", status=404),
+        "view_open_answers",
+    )
+    number = int_param(request.args, "page", default=1, status=404)
+    definition = definition_of(find_version(session, questionnaire, found[1]))
+    threshold = current_app.config["SUPPRESSION_THRESHOLD"]
+    place = municipality.name if municipality else None
+    page = open_answer_page(session, current_user, found[0], definition, threshold, number, place)
+    audit_view("view_open_answers", f"{questionnaire}/{wave} side {page.page}", place)
+    session.commit()
+    return render_template(
+        "dashboards/open_answers.html",
+        definition=definition,
+        wave=found[0],
+        page=page,
+        threshold=threshold,
+        municipality=municipality,
+    )

@@ -35,7 +35,8 @@ EXPORT_FORMATS = [
         "wide.csv",
         "Bred CSV",
         "Én række pr. besvarelse og én kolonne pr. spørgsmål med svarkoderne "
-        "(98 = ved ikke, 99 = ubesvaret).",
+        "(97 = ikke relevant, 98 = ved ikke, 99 = ubesvaret) og teksten eller tallet "
+        "ved åbne spørgsmål.",
         per_version=True,
     ),
     ExportFormat(
@@ -48,7 +49,7 @@ EXPORT_FORMATS = [
         "sav",
         "SPSS (.sav)",
         "Den brede form med spørgsmålstekster og svarkategorier som labels; "
-        "98 og 99 er markeret som manglende.",
+        "97, 98 og 99 er markeret som manglende, åbne svar er tekstvariable.",
         per_version=True,
     ),
     ExportFormat(

@@ -26,6 +26,7 @@ from sqlmodel import Session, select
 from ..access import (
     EXPORT_ROLES,
     may_export_small_groups,
+    may_see_open_answers,
     requested_municipality,
     roles_required,
     visible_municipalities,
@@ -40,7 +41,7 @@ from ..models import Municipality, QuestionnaireVersion, Wave
 from ..params import int_param, path_values_checked, text_param
 from ..registry import definition_of, find_version, list_versions
 from .catalogue import EXPORT_FORMATS
-from .data import Selection, small_municipalities, wide_records
+from .data import Selection, exportable_definition, small_municipalities, wide_records
 from .formats import codebook_csv_chunks, wide_csv_chunks, write_sav, write_xlsx
 
 bp = Blueprint("exports", __name__, url_prefix="/export")
@@ -83,7 +84,7 @@ def download(name: str):
     if wanted.fmt == "excel.csv":
         chunks = _long_csv(session, wanted, for_excel=True)
         return csv_download(chunks, _filename(wanted, "svar-lang-excel", "csv"))
-    definition = definition_of(wanted.version)
+    definition = _definition(wanted)
     if wanted.fmt == "codebook.csv":
         return csv_download(codebook_csv_chunks(definition), _filename(wanted, "kodebog", "csv"))
     records = wide_records(session, _selection(wanted))
@@ -143,7 +144,13 @@ def _export_filter(wanted: ExportRequest) -> ExportFilter:
         municipality_ids=None
         if current_user.sees_all_municipalities
         else frozenset(current_user.municipality_ids),
+        include_identifying=may_see_open_answers(current_user),
     )
+
+
+def _definition(wanted: ExportRequest):
+    """The exported version's definition, without identifying text items for a coordinator."""
+    return exportable_definition(definition_of(wanted.version), may_see_open_answers(current_user))
 
 
 def _small_group_refusal(session: Session, wanted: ExportRequest):
@@ -177,7 +184,7 @@ def _selection(wanted: ExportRequest) -> Selection:
         places = frozenset(current_user.municipality_ids)
     return Selection(
         version=wanted.version,
-        definition=definition_of(wanted.version),
+        definition=_definition(wanted),
         wave=wanted.wave,
         municipality_ids=places,
     )

@@ -41,6 +41,8 @@ COMPARE_KEYS = [
     "p_adjusted",
     "status",
     "note",
+    "n_ikke_relevant_a",
+    "n_ikke_relevant_b",
 ]
 PROGRESSION_KEYS = [
     "item",
