@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from analysis.counts import ALL_GROUP
 from analysis.definitions import QuestionnaireDef
 from analysis.plots import progression_figure
-from analysis.reliability import MIN_CITIZENS, DomainReliability
 from analysis.progression import (
     DOMAIN_PREFIX,
     Progression,
     ProgressionCounts,
     progression_from_counts,
 )
+from analysis.reliability import MIN_CITIZENS, DomainReliability
 
 from ..suppression import (
     COMPLEMENT_LABEL,

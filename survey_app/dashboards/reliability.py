@@ -28,8 +28,13 @@ def first_occasion_values(
     if not items:
         return []
     query = (
-        select(Response.respondent_key, Response.submitted_at, Response.id,
-               Answer.item_key, Answer.value)  # fmt: skip
+        select(
+            Response.respondent_key,
+            Response.submitted_at,
+            Response.id,
+            Answer.item_key,
+            Answer.value,
+        )  # fmt: skip
         .join(Answer, Answer.response_id == Response.id)
         .join(QuestionnaireVersion, QuestionnaireVersion.id == Response.questionnaire_version_id)
         .where(
