@@ -1,4 +1,4 @@
-"""Anonymous citizen questionnaires on the tablet, and the tablet in the questionnaire's languages."""
+"""Anonymous citizen questionnaires on the tablet, and the tablet in further languages."""
 
 from __future__ import annotations
 

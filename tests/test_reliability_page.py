@@ -80,7 +80,9 @@ def test_thirty_complete_first_occasions_give_the_estimate_used(app):
     # Every other domain's items are all 3 on the first occasion: alpha undefined, planning used.
     n, _, alpha, _, used, why = reliability_row(page, "Tro på egne evner")
     assert (n, alpha, used) == ("35", "–", "0,80")
-    assert why.startswith("Planlægningsværdien")
+    assert why == (
+        "Planlægningsværdien bruges: alfa kan ikke beregnes, da summen af svarene ikke varierer"
+    )
 
 
 def test_below_thirty_the_planning_value_is_used_and_alpha_not_shown(app):

@@ -50,7 +50,12 @@ class ReliabilityRow:
         if r.source == "estimated":
             return f"Estimeret alfa bruges: {n} borgere med alle domænets spørgsmål besvaret"
         if r.estimate.alpha is not None and n >= MIN_CITIZENS:
-            return "Planlægningsværdien bruges: den estimerede alfa er ikke over 0"
+            return "Planlægningsværdien bruges: den estimerede alfa er ikke mellem 0 og 1"
+        if n >= MIN_CITIZENS:
+            return (
+                "Planlægningsværdien bruges: alfa kan ikke beregnes, da summen af svarene "
+                "ikke varierer"
+            )
         if r.source == "planning":
             return (
                 f"Planlægningsværdien fra spørgeskemaet bruges: kun {n} borgere med alle "
