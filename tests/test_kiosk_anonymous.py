@@ -82,7 +82,7 @@ def answer_every_screen(client, value="4"):
         assert reply.status_code == 302
         if "review=1" in reply.headers["Location"]:
             review = client.get(reply.headers["Location"]).text
-            assert "Send svar" in review
+            assert "/kiosk/submit" in review
             return occasion, csrf_token_from(review)
     raise AssertionError("never reached the review")
 
@@ -259,3 +259,68 @@ def test_a_named_questionnaire_starts_in_a_further_language_only_if_it_has_it(ap
     reply = start(caseworker, language="ar")
     assert "error=language" in reply.headers["Location"]
     assert count_rows(app, KioskSession) == 0
+
+
+def test_migration_0008_keeps_a_running_tablet_session_and_goes_back(tmp_path):
+    """A session started before the migration keeps its citizen; afterwards a session may have
+    no citizen but a municipality; the downgrade drops only the anonymous sessions."""
+    from alembic import command
+    from sqlalchemy import text as sql
+
+    from survey_app.migrate import alembic_config
+    from tests.conftest import database_at
+
+    engine = database_at(tmp_path, "0006")
+    with engine.begin() as connection:
+        connection.execute(sql("INSERT INTO municipality (id, name, network) VALUES (1, 'A', 'N')"))
+        connection.execute(
+            sql(
+                "INSERT INTO app_user (id, email, password_hash, role, active, created_at) "
+                "VALUES (1, 'c@example.dk', 'x', 'caseworker', 1, '2026-01-01')"
+            )
+        )
+        connection.execute(
+            sql(
+                "INSERT INTO citizen (id, pseudonym, municipality_id, created_at) "
+                "VALUES (1, 'sag-1', 1, '2026-01-01')"
+            )
+        )
+        columns = "questionnaire_version_id, caseworker_id, pin_hash, pin_failures, language, "
+        columns += "one_per_screen, position, draft, status, created_at, last_activity_at"
+        values = "1, 1, 'h', 0, 'da', 1, 0, '{}', 'active', '2026-01-01', '2026-01-01'"
+        connection.execute(
+            sql(
+                f"INSERT INTO kiosk_session (id, occasion_key, citizen_id, {columns}) "
+                f"VALUES ('named', 'o1', 1, {values})"
+            )
+        )
+    config = alembic_config(engine)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0008")
+        connection.execute(
+            sql(
+                f"INSERT INTO kiosk_session (id, occasion_key, municipality_id, {columns}) "
+                f"VALUES ('anonymous', 'o2', 1, {values})"
+            )
+        )
+    with engine.connect() as connection:
+        rows = connection.execute(
+            sql("SELECT id, citizen_id, municipality_id FROM kiosk_session ORDER BY id")
+        ).all()
+    assert rows == [("anonymous", None, 1), ("named", 1, None)]
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0006")
+    with engine.connect() as connection:
+        assert connection.execute(sql("SELECT id FROM kiosk_session")).scalars().all() == ["named"]
+    engine.dispose()
+
+
+def test_the_anonymous_thanks_come_in_english_after_english_answers(app, caseworker):
+    start_anonymous(caseworker, language="en")
+    occasion, csrf = answer_every_screen(caseworker)
+    send(caseworker, occasion, csrf)
+    done = caseworker.get("/kiosk/done").text
+    assert '<html lang="en" dir="ltr">' in done
+    assert "saved without your name" in done
