@@ -7,7 +7,7 @@ that the app can call directly with counts aggregated in SQL.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from analysis.compare import Comparison, compare_counts
@@ -18,10 +18,13 @@ from analysis.progression import (
     Progression,
     ProgressionCounts,
     citizen_occasions,
+    domain_reliabilities,
+    first_occasions,
     progression_counts_from_occasions,
     progression_from_counts,
 )
 from analysis.reading import ExportError, ExportRow, iter_export
+from analysis.reliability import DomainReliability
 
 
 class _Versions:
@@ -98,6 +101,7 @@ class ProgressionResult:
     counts: ProgressionCounts
     definition: QuestionnaireDef
     citizens: dict[str, list[Occasion]]
+    reliabilities: dict[str, DomainReliability] = field(default_factory=dict)
 
 
 def progression_rows(
@@ -118,8 +122,10 @@ def progression_rows(
     definition = merge_versions(definitions, versions.seen)
     counts = progression_counts_from_occasions(citizens, definition, by_municipality)
     groups = counts.groups() if by_municipality else [ALL_GROUP]
-    results = progression_from_counts(counts, definition, groups)
-    return ProgressionResult(results, counts, definition, citizens)
+    reliabilities = domain_reliabilities(first_occasions(citizens), definition)
+    used = {key: r.used for key, r in reliabilities.items()}
+    results = progression_from_counts(counts, definition, groups, used)
+    return ProgressionResult(results, counts, definition, citizens, reliabilities)
 
 
 def progression_export(

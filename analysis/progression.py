@@ -29,6 +29,13 @@ from analysis.counts import ALL_GROUP
 from analysis.definitions import QuestionnaireDef
 from analysis.effects import benjamini_hochberg
 from analysis.reading import ExportRow
+from analysis.reliability import (
+    MIN_CITIZENS,
+    DomainReliability,
+    alpha_with_interval,
+    choose_reliability,
+    first_occasion_rows,
+)
 from analysis.wilcoxon import wilcoxon_counts
 
 MIN_N = 3
@@ -344,19 +351,57 @@ def _reliable_change(result: Progression, changes: Counter, sd_first, reliabilit
     result.unchanged = result.n - result.improved - result.worsened
 
 
+def domain_reliabilities(
+    first_values: list[Mapping[str, int | None]],
+    definition: QuestionnaireDef,
+    minimum: int = MIN_CITIZENS,
+) -> dict[str, DomainReliability]:
+    """Per domain: Cronbach's alpha from the citizens' first occasions (one mapping of item
+    codes per citizen, None for a missing code; listwise deletion within the domain) and the
+    reliability the reliable change index uses: the estimate from at least ``minimum``
+    complete first occasions, else the planning value of the definition."""
+    result = {}
+    for domain in definition.domains:
+        items = [i for i in definition.domain_items(domain.key) if definition.is_comparable(i.key)]
+        if not items:
+            continue
+        tops = {i.key: i.n_options + 1 for i in items if i.polarity == "negative"}
+        rows = first_occasion_rows(first_values, [i.key for i in items], tops)
+        estimate = alpha_with_interval(rows)
+        result[domain.key] = choose_reliability(domain.key, estimate, domain.reliability, minimum)
+    return result
+
+
+def first_occasions(citizens: Mapping[str, list[Occasion]]) -> list[dict[str, int | None]]:
+    """The option codes of each citizen's first occasion (by time, then response id)."""
+    return [
+        dict(min(occasions, key=lambda o: (o.answered_at, o.response_id)).values)
+        for occasions in citizens.values()
+        if occasions
+    ]
+
+
 def progression_from_counts(
-    counts: ProgressionCounts, definition: QuestionnaireDef, groups: list[str] | None = None
+    counts: ProgressionCounts,
+    definition: QuestionnaireDef,
+    groups: list[str] | None = None,
+    reliabilities: Mapping[str, float | None] | None = None,
 ) -> list[Progression]:
     """Progression per measure and group (``alle`` first), every measure in every group, with
-    Benjamini-Hochberg adjusted p-values (per group: domains as one family, items as another)."""
+    Benjamini-Hochberg adjusted p-values (per group: domains as one family, items as another).
+    ``reliabilities`` (domain key -> value) replaces the definition's planning values, e.g.
+    with the ``used`` value of ``domain_reliabilities``."""
     results = []
     for group in groups if groups is not None else counts.groups():
         in_group = []
         for measure in measures(definition):
             reliability = None
             if measure.startswith(DOMAIN_PREFIX):
-                domain = definition.domain(measure[len(DOMAIN_PREFIX) :])
+                key = measure[len(DOMAIN_PREFIX) :]
+                domain = definition.domain(key)
                 reliability = domain.reliability if domain else None
+                if reliabilities is not None and key in reliabilities:
+                    reliability = reliabilities[key]
             sd_first = sd_counts(counts.first_scores.get(measure, Counter()))
             pairs = counts.pairs.get((measure, group), Counter())
             in_group.append(progression_from_pairs(measure, group, pairs, sd_first, reliability))

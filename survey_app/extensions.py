@@ -18,7 +18,7 @@ RESPONDENT_BLUEPRINTS = ("answering", "pages")
 
 def select_locale() -> str:
     """Danish first; English on respondent pages when chosen (``?lang=en``, or on the tablet)."""
-    if session.get("kiosk_id"):
+    if session.get("kiosk_id") or session.get("kiosk_sent"):
         return session.get("lang", "da")
     if request.blueprint not in RESPONDENT_BLUEPRINTS and request.endpoint is not None:
         return "da"

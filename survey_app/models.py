@@ -215,8 +215,16 @@ class KioskSession(SQLModel, table=True):
 
     id: str = Field(primary_key=True, max_length=64)
     occasion_key: str = Field(max_length=64, unique=True)
-    citizen_id: int = Field(
-        sa_column=Column(ForeignKey("citizen.id", ondelete="CASCADE"), nullable=False, index=True)
+    # None for an anonymous questionnaire, which names only the municipality it counts for.
+    citizen_id: int | None = Field(
+        default=None,
+        sa_column=Column(ForeignKey("citizen.id", ondelete="CASCADE"), nullable=True, index=True),
+    )
+    municipality_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            ForeignKey("municipality.id", name="fk_kiosk_session_municipality_id"), nullable=True
+        ),
     )
     questionnaire_version_id: int = Field(foreign_key="questionnaire_version.id")
     caseworker_id: int = Field(foreign_key="app_user.id")

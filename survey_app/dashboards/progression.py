@@ -14,6 +14,7 @@ from analysis.progression import (
     ProgressionCounts,
     progression_from_counts,
 )
+from analysis.reliability import MIN_CITIZENS, DomainReliability
 
 from ..suppression import (
     COMPLEMENT_LABEL,
@@ -36,11 +37,40 @@ class ProgressionRow:
 
 
 @dataclass
+class ReliabilityRow:
+    """One domain's reliability on the page: the estimate and the value the RCI used."""
+
+    domain: str
+    reliability: DomainReliability
+
+    @property
+    def reason(self) -> str:
+        """Why the reliable change uses this value, in Danish."""
+        r, n = self.reliability, self.reliability.estimate.n
+        if r.source == "estimated":
+            return f"Estimeret alfa bruges: {n} borgere med alle domænets spørgsmål besvaret"
+        if r.estimate.alpha is not None and n >= MIN_CITIZENS:
+            return "Planlægningsværdien bruges: den estimerede alfa er ikke mellem 0 og 1"
+        if n >= MIN_CITIZENS:
+            return (
+                "Planlægningsværdien bruges: alfa kan ikke beregnes, da summen af svarene "
+                "ikke varierer"
+            )
+        if r.source == "planning":
+            return (
+                f"Planlægningsværdien fra spørgeskemaet bruges: kun {n} borgere med alle "
+                f"domænets spørgsmål besvaret (mindst {MIN_CITIZENS} skal til)"
+            )
+        return "Ingen pålidelighed: for få borgere og ingen planlægningsværdi"
+
+
+@dataclass
 class ProgressionPage:
     rows: list[ProgressionRow]
     figure: dict | None
     plotted_groups: list[str]
     hidden_groups: list[str]
+    reliability: list[ReliabilityRow]
 
 
 def reading(result: Progression) -> str:
@@ -54,12 +84,19 @@ def reading(result: Progression) -> str:
 
 
 def build_progression(
-    counts: ProgressionCounts, definition: QuestionnaireDef, groups: list[str], threshold: int
+    counts: ProgressionCounts,
+    definition: QuestionnaireDef,
+    groups: list[str],
+    threshold: int,
+    reliabilities: dict[str, DomainReliability] | None = None,
 ) -> ProgressionPage:
-    """Domain rows per group, shown or hidden as a whole by the suppression rule, and the
-    progression figure drawn from the shown groups only."""
+    """Domain rows per group, shown or hidden as a whole by the suppression rule, the
+    progression figure drawn from the shown groups only, and per domain the reliability the
+    reliable change used (estimated alpha or the planning value, see analysis.reliability)."""
+    reliabilities = reliabilities or {}
+    used = {key: r.used for key, r in reliabilities.items()}
     results = [
-        r for r in progression_from_counts(counts, definition, [*groups, *counts.groups()])
+        r for r in progression_from_counts(counts, definition, [*groups, *counts.groups()], used)
         if r.item.startswith(DOMAIN_PREFIX)
     ]  # fmt: skip
     decision = progression_decision(results, threshold, ALL_GROUP in groups)
@@ -95,4 +132,9 @@ def build_progression(
         else None
     )
     hidden_groups = list(dict.fromkeys(r.group for r in rows if r.hidden))
-    return ProgressionPage(rows, figure, plotted_groups, hidden_groups)
+    reliability = [
+        ReliabilityRow(d.label, reliabilities[d.key])
+        for d in definition.domains
+        if d.key in reliabilities
+    ]
+    return ProgressionPage(rows, figure, plotted_groups, hidden_groups, reliability)

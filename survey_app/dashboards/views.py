@@ -39,6 +39,7 @@ from .fieldwork import fieldwork_rows, grouped, invitable_waves
 from .open_answers import open_answer_page, open_items
 from .pairs import comparable_wave_pairs
 from .progression import build_progression
+from .reliability import estimated_reliabilities
 
 bp = Blueprint("dashboards", __name__, url_prefix="/dashboard")
 
@@ -185,7 +186,8 @@ def progression(questionnaire: str):
     counts = progression_counts(session, questionnaire, definition)
     groups = _groups_for(current_user, counts.groups())
     threshold = current_app.config["SUPPRESSION_THRESHOLD"]
-    page = build_progression(counts, definition, groups, threshold)
+    reliabilities = estimated_reliabilities(session, questionnaire, definition)
+    page = build_progression(counts, definition, groups, threshold, reliabilities)
     audit_view("view_progression", questionnaire)
     session.commit()
     return render_template(

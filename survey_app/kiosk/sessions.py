@@ -10,12 +10,21 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from ..answering.answers import decode, encode
 from ..answering.responses import AnswerValue, answer_rows
-from ..models import Citizen, KioskSession, QuestionnaireVersion, Response, utcnow
+from ..models import (
+    Citizen,
+    KioskSession,
+    Municipality,
+    QuestionnaireVersion,
+    Response,
+    Wave,
+    utcnow,
+)
 from ..questionnaire_schema import Questionnaire
 from ..registry import definition_of
 from ..waves import as_utc
@@ -30,6 +39,8 @@ START_ERRORS = {
     "pin_format": "PIN-koden skal være 4-8 cifre.",
     "pin_mismatch": "De to PIN-koder er ikke ens.",
     "anonymous": "Et anonymt spørgeskema kan ikke knyttes til en borger.",
+    "named": "Dette spørgeskema er ikke anonymt: start det fra borgerens side.",
+    "language": "Spørgeskemaet findes ikke på det valgte sprog.",
 }
 
 
@@ -65,23 +76,56 @@ def start_session(
     one_per_screen: bool = True,
 ) -> KioskSession:
     """Open a tablet session for a citizen; the PIN (4-8 digits) is needed to leave it."""
-    if not PIN.match(pin or ""):
-        raise KioskError(START_ERRORS["pin_format"], "pin_format")
     if version.anonymous:
         raise KioskError(START_ERRORS["anonymous"], "anonymous")
+    return _new_session(session, version, caseworker_id, pin, language, one_per_screen,
+                        citizen_id=citizen.id)  # fmt: skip
+
+
+def start_anonymous_session(
+    session: Session,
+    municipality: Municipality,
+    version: QuestionnaireVersion,
+    caseworker_id: int,
+    pin: str,
+    language: str = "da",
+    one_per_screen: bool = True,
+) -> KioskSession:
+    """Open a tablet session for an anonymous questionnaire: no citizen, only the municipality
+    the answer counts for. The session row is deleted when the answers are sent."""
+    if not version.anonymous:
+        raise KioskError(START_ERRORS["named"], "named")
+    return _new_session(session, version, caseworker_id, pin, language, one_per_screen,
+                        municipality_id=municipality.id)  # fmt: skip
+
+
+def _new_session(session, version, caseworker_id, pin, language, one_per_screen, **whose):
+    if not PIN.match(pin or ""):
+        raise KioskError(START_ERRORS["pin_format"], "pin_format")
+    if language not in definition_of(version).languages():
+        raise KioskError(START_ERRORS["language"], "language")
     kiosk = KioskSession(
         id=uuid.uuid4().hex,
         occasion_key=uuid.uuid4().hex,
-        citizen_id=citizen.id,
         questionnaire_version_id=version.id,
         caseworker_id=caseworker_id,
         pin_hash=_hasher.hash(pin),
-        language=language if language in ("da", "en") else "da",
+        language=language,
         one_per_screen=one_per_screen,
+        **whose,
     )
     session.add(kiosk)
     session.flush()
     return kiosk
+
+
+def choose_language(session: Session, kiosk: KioskSession, language: str) -> bool:
+    """Switch the session to ``language`` if the questionnaire exists in it."""
+    if language not in kiosk_definition(session, kiosk).languages():
+        return False
+    kiosk.language = language
+    session.add(kiosk)
+    return True
 
 
 def check_pin(session: Session, kiosk: KioskSession, pin: str) -> bool:
@@ -172,6 +216,49 @@ def submit(
     kiosk.last_activity_at = utcnow()
     session.add(kiosk)
     return response
+
+
+def submit_anonymous(session: Session, kiosk_id: str, definition: Questionnaire) -> bool:
+    """Store an anonymous session's answers as one response and delete the session, in one
+    transaction; False (nothing stored) if the session is already gone, e.g. on a resend.
+
+    The response keeps no pseudonym, no submission key and only the date (as anonymous link
+    answers do); the deleted session row leaves no visible trace, so no stored row ties the
+    answers to the tablet session, the caseworker who started it or the time of day. The
+    delete comes first: of two simultaneous sends only the one that deleted the row stores.
+    """
+    kiosk = session.get(KioskSession, kiosk_id)
+    if kiosk is None or kiosk.citizen_id is not None:
+        return False
+    answers = draft(kiosk)
+    version_id, municipality_id = kiosk.questionnaire_version_id, kiosk.municipality_id
+    session.expunge(kiosk)
+    deleted = session.execute(delete(KioskSession).where(KioskSession.id == kiosk_id))
+    if deleted.rowcount != 1:
+        return False
+    now = utcnow()
+    response = Response(
+        id=str(uuid.uuid4()),
+        questionnaire_version_id=version_id,
+        wave_id=open_wave_id(session, version_id, now),
+        municipality_id=municipality_id,
+        submitted_at=now.replace(hour=0, minute=0, second=0, microsecond=0),
+    )
+    session.add(response)
+    session.flush()
+    session.add_all(answer_rows(definition, response.id, answers))
+    session.flush()
+    return True
+
+
+def open_wave_id(session: Session, version_id: int, now) -> int | None:
+    """The (non-demo) wave of the version open at ``now``, the latest opened if several."""
+    waves = session.exec(
+        select(Wave)
+        .where(Wave.questionnaire_version_id == version_id, Wave.is_demo.is_(False))
+        .order_by(Wave.opens_at.desc())
+    ).all()
+    return next((w.id for w in waves if as_utc(w.opens_at) <= now < as_utc(w.closes_at)), None)
 
 
 def kiosk_definition(session: Session, kiosk: KioskSession) -> Questionnaire:

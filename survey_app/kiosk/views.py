@@ -35,7 +35,9 @@ from ..auth.users import end_login_session
 from ..db import get_session
 from ..models import Citizen, KioskSession, Municipality, QuestionnaireVersion, Response
 from ..params import int_param, path_values_checked, text_param
+from ..registry import definition_of
 from .citizens import CitizenError, find_visible_citizen, register_citizen, visible_citizens
+from .languages import language_name, tablet_languages, text_direction, ui_language
 from .progress import own_progress
 from .routing import current_screen, next_screen, previous_screen, shown_positions
 from .routing import progress as screen_progress
@@ -43,14 +45,17 @@ from .sessions import (
     START_ERRORS,
     KioskError,
     check_pin,
+    choose_language,
     citizen_questionnaires,
     draft,
     is_idle,
     kiosk_definition,
     pause,
     save_answers,
+    start_anonymous_session,
     start_session,
     submit,
+    submit_anonymous,
 )
 
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosk")
@@ -63,9 +68,25 @@ KIOSK_MODE_ENDPOINTS = {
     "kiosk.leave",
     "kiosk.language",
     "kiosk.ended",
+    "kiosk.finish",
     "static",
     "pages.plotly_js",
 }
+
+
+@bp.app_context_processor
+def _page_direction():
+    """Tablet pages know how to show a language: its direction and the UI words' language."""
+    return {"text_direction": text_direction, "ui_language": ui_language,
+            "language_name": language_name}  # fmt: skip
+
+
+def _all_languages(versions) -> list[tuple[str, str]]:
+    """(code, own name) of every language any of the questionnaires exists in, Danish first."""
+    codes: dict[str, str] = {}
+    for version in versions:
+        codes.update(tablet_languages(definition_of(version)))
+    return list(codes.items())
 
 
 def _audit(action: str, target: str, municipality: str | None = None) -> None:
@@ -133,13 +154,30 @@ def index():
     citizens = visible_citizens(db, current_user, search)
     _audit("view_citizen_list", request.full_path.rstrip("?"))
     db.commit()
+    questionnaires = citizen_questionnaires(db)
     return render_template(
         "kiosk/index.html",
         citizens=citizens,
         search=search,
         municipalities=visible_municipalities(db, current_user),
-        questionnaires=citizen_questionnaires(db),
+        questionnaires=questionnaires,
+        languages=_all_languages(v for v in questionnaires if v.anonymous),
+        paused=_paused_anonymous(db),
+        error=START_ERRORS.get(request.args.get("error", "")),
     )
+
+
+def _paused_anonymous(db) -> list[KioskSession]:
+    """The anonymous tablet sessions this user paused (answers not sent yet)."""
+    return db.exec(
+        select(KioskSession)
+        .where(
+            KioskSession.citizen_id.is_(None),
+            KioskSession.caseworker_id == current_user.user.id,
+            KioskSession.status == "paused",
+        )
+        .order_by(KioskSession.created_at.desc())
+    ).all()
 
 
 @bp.route("/citizens", methods=["POST"])
@@ -163,6 +201,8 @@ def register():
                 search="",
                 municipalities=list(places.values()),
                 questionnaires=citizen_questionnaires(db),
+                languages=_all_languages(v for v in citizen_questionnaires(db) if v.anonymous),
+                paused=_paused_anonymous(db),
                 register_error=str(exc),
                 pseudonym=request.form.get("pseudonym", ""),
             ),
@@ -206,6 +246,7 @@ def citizen_page(pseudonym: str):
         responses=responses,
         paused=paused,
         questionnaires=citizen_questionnaires(db),
+        languages=_all_languages(v for v in citizen_questionnaires(db) if not v.anonymous),
         error=START_ERRORS.get(request.args.get("error", "")),
     )
 
@@ -258,7 +299,57 @@ def start():
     _audit("kiosk_start", f"{citizen.pseudonym}/{version.key}", municipality.name)
     db.commit()
     session["kiosk_id"] = kiosk.id
-    session["lang"] = kiosk.language
+    session["lang"] = ui_language(kiosk.language)
+    return redirect(url_for("kiosk.answer"))
+
+
+@bp.route("/anonymous/start", methods=["POST"])
+@roles_required(*KIOSK_ROLES)
+def start_anonymous():
+    """Start an anonymous questionnaire on the tablet: no pseudonym, only a municipality.
+
+    The caseworker is signed out as the tablet is handed over, and the start is not written to
+    the audit log: a row with the caseworker and the time would, by its order, point at the
+    response (see sessions.submit_anonymous). The tablet stays locked to the session; the PIN
+    ends it.
+    """
+    db = get_session()
+    version = next(
+        (v for v in citizen_questionnaires(db)
+         if v.anonymous and v.key == request.form.get("questionnaire")),
+        None,
+    )  # fmt: skip
+    places = {m.name: m for m in visible_municipalities(db, current_user)}
+    if version is None or request.form.get("municipality") not in places:
+        abort(400)
+    pin, repeat = request.form.get("pin", ""), request.form.get("pin_repeat", "")
+    error, kiosk = (None if pin == repeat else "pin_mismatch"), None
+    if error is None:
+        try:
+            kiosk = start_anonymous_session(
+                db, places[request.form["municipality"]], version, current_user.user.id, pin,
+                language=request.form.get("language", "da"),
+                one_per_screen=request.form.get("layout", "one") == "one",
+            )  # fmt: skip
+        except KioskError as exc:
+            error = exc.code
+    if kiosk is None:
+        db.rollback()
+        return redirect(url_for("kiosk.index", error=error, _anchor="anonymous"))
+    return _hand_over_anonymous(db, kiosk)
+
+
+def _hand_over_anonymous(db, kiosk: KioskSession):
+    """Sign the caseworker out and lock this browser to the anonymous session."""
+    end_login_session(db, current_user.session_key)
+    db.commit()
+    logout_user()
+    session.clear()
+    session["kiosk_id"] = kiosk.id
+    # Marks the session anonymous in the cookie, so a resend after the row is gone (its answers
+    # stored) is recognised as such.
+    session["kiosk_anonymous"] = kiosk.id
+    session["lang"] = ui_language(kiosk.language)
     return redirect(url_for("kiosk.answer"))
 
 
@@ -271,6 +362,11 @@ def resume(kiosk_id: str):
     kiosk = db.get(KioskSession, kiosk_id)
     if kiosk is None or kiosk.status != "paused":
         abort(404)
+    if kiosk.citizen_id is None:
+        if kiosk.caseworker_id != current_user.user.id:
+            abort(404)
+        save_answers(db, kiosk, {}, kiosk.position)
+        return _hand_over_anonymous(db, kiosk)
     citizen = db.get(Citizen, kiosk.citizen_id)
     if find_visible_citizen(db, current_user, citizen.pseudonym) is None:
         abort(404)
@@ -278,7 +374,7 @@ def resume(kiosk_id: str):
     _audit("kiosk_resume", citizen.pseudonym)
     db.commit()
     session["kiosk_id"] = kiosk.id
-    session["lang"] = kiosk.language
+    session["lang"] = ui_language(kiosk.language)
     return redirect(url_for("kiosk.answer"))
 
 
@@ -366,6 +462,7 @@ def _render_screen(kiosk, definition, given, errors=(), problems=None, raw=None,
         number=number,
         total=total,
         language=kiosk.language,
+        languages=tablet_languages(definition),
     )
     return page, status
 
@@ -375,6 +472,8 @@ def answer():
     """One question per screen (or all on one page): back, forward and pause keep answers;
     questions hidden by routing get no screen."""
     db = get_session()
+    if _anonymous_already_sent():
+        return _anonymous_sent()
     kiosk = _current_kiosk()
     if kiosk.status == "submitted":
         return redirect(url_for("kiosk.done"))
@@ -419,6 +518,8 @@ def answer():
 def submit_answers():
     """Send the answers; a resend of the same occasion is accepted without a second response."""
     db = get_session()
+    if _anonymous_already_sent():
+        return _anonymous_sent()  # a resend after the answers were stored
     kiosk = _current_kiosk()
     if request.form.get("occasion") != kiosk.occasion_key:
         abort(400)
@@ -430,15 +531,39 @@ def submit_answers():
             save_answers(db, kiosk, {}, first if kiosk.one_per_screen else 0)
             db.commit()
             return redirect(url_for("kiosk.answer", missing=missing))
+    if kiosk.citizen_id is None:
+        submit_anonymous(db, kiosk.id, definition)
+        db.commit()
+        return _anonymous_sent()
     citizen = db.get(Citizen, kiosk.citizen_id)
     submit(db, kiosk, citizen, definition)
     db.commit()
     return redirect(url_for("kiosk.done"))
 
 
+def _anonymous_already_sent() -> bool:
+    """Whether this browser's anonymous session has already had its answers stored."""
+    kiosk_id = session.get("kiosk_id")
+    return (
+        bool(kiosk_id)
+        and session.get("kiosk_anonymous") == kiosk_id
+        and (get_session().get(KioskSession, kiosk_id) is None)
+    )
+
+
+def _anonymous_sent():
+    """After an anonymous send: the session is gone, the tablet shows only the thanks."""
+    session.pop("kiosk_id", None)
+    session.pop("kiosk_anonymous", None)
+    session["kiosk_sent"] = session.get("lang", "da")
+    return redirect(url_for("kiosk.done"))
+
+
 @bp.route("/done")
 def done():
-    """The citizen's own progression, shown back after answering."""
+    """The citizen's own progression, shown back after answering (an anonymous answer: thanks)."""
+    if not session.get("kiosk_id") and session.get("kiosk_sent"):
+        return render_template("kiosk/done_anonymous.html", language=session["kiosk_sent"])
     db = get_session()
     kiosk = _current_kiosk()
     if kiosk.status != "submitted":
@@ -456,15 +581,13 @@ def done():
 
 @bp.route("/language", methods=["POST"])
 def language():
-    """Switch the tablet between Danish and English."""
+    """Switch the tablet to another language the questionnaire exists in."""
     db = get_session()
     kiosk = _current_kiosk()
-    chosen = request.form.get("language")
-    if chosen in ("da", "en"):
-        kiosk.language = chosen
-        db.add(kiosk)
+    chosen = request.form.get("language", "")
+    if choose_language(db, kiosk, chosen):
         db.commit()
-        session["lang"] = chosen
+        session["lang"] = ui_language(chosen)
     return redirect(url_for("kiosk.answer"))
 
 
@@ -477,11 +600,13 @@ def leave():
     if request.method == "POST":
         if check_pin(db, kiosk, request.form.get("pin", "")):
             pause(db, kiosk)
-            citizen = db.get(Citizen, kiosk.citizen_id)
+            citizen = db.get(Citizen, kiosk.citizen_id) if kiosk.citizen_id else None
             record(db, "kiosk_leave", actor=_actor(), target=kiosk.id)
             db.commit()
             session.pop("kiosk_id", None)
             session["lang"] = "da"
+            if citizen is None:  # anonymous: the caseworker signs in again to resume
+                return redirect(url_for("kiosk.index"))
             return redirect(url_for("kiosk.citizen_page", pseudonym=citizen.pseudonym))
         db.commit()
         error = _("Forkert PIN-kode.")
@@ -495,6 +620,14 @@ def leave():
 
 def _actor() -> str:
     return current_user.user.email if current_user.is_authenticated else "kiosk"
+
+
+@bp.route("/finish", methods=["POST"])
+def finish():
+    """Leave the thanks page of an anonymous answer: the tablet is free for the next one."""
+    session.pop("kiosk_sent", None)
+    session["lang"] = "da"
+    return redirect(url_for("kiosk.index"))
 
 
 @bp.route("/ended")
