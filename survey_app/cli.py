@@ -145,6 +145,57 @@ def versions_command(key):
         click.echo("  removed: " + (", ".join(comparison.removed) or "-"))
 
 
+@main.command("import-xlsform")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--key", required=True, help="Questionnaire key, e.g. mentor.")
+@click.option("--version", type=int, default=None, help="Default: the next free version.")
+@click.option("--output", type=click.Path(file_okay=False), default=None,
+              help="Directory for KEY.vN.yaml (default: the questionnaire directory).")  # fmt: skip
+def import_xlsform_command(file, key, version, output):
+    """Convert an XLSForm (.xlsx) into a new questionnaire YAML file; never overwrites one."""
+    from .instruments.publishing import PublishError, next_free_version, stored_versions
+    from .instruments.publishing import write_version_file
+    from .instruments.xlsform import XLSFormError, import_xlsform
+
+    directory = _questionnaire_dir(output)
+    try:
+        data = Path(file).read_bytes()
+    except OSError as exc:
+        raise click.ClickException(f"{file}: cannot be read: {exc.strerror or exc}") from exc
+    if version is None:
+        version = next_free_version(directory, key, stored_versions(get_session(), key))
+    try:
+        result = import_xlsform(data, key, version)
+        path = write_version_file(directory, result.questionnaire, result.yaml_text)
+    except XLSFormError as exc:
+        raise click.ClickException(f"{file}: refused:\n" + "\n".join(exc.messages)) from exc
+    except PublishError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for warning in result.warnings:
+        click.echo(f"warning: {file}: {warning}", err=True)
+    click.echo(str(path))
+
+
+@main.command("export-xlsform")
+@click.argument("key")
+@click.option("--version", type=int, default=None, help="Default: the newest stored version.")
+@click.option("--output", type=click.Path(dir_okay=False), required=True, help="FILE.xlsx")
+def export_xlsform_command(key, version, output):
+    """Write a stored questionnaire version as an XLSForm that import-xlsform reads back."""
+    from .instruments.xlsform import export_xlsform
+    from .registry import definition_of, find_version
+
+    stored = find_version(get_session(), key, version)
+    if stored is None:
+        which = f"version {version} of " if version else ""
+        raise click.ClickException(f"no {which}questionnaire '{key}' is loaded")
+    try:
+        Path(output).write_bytes(export_xlsform(definition_of(stored)))
+    except OSError as exc:
+        raise click.ClickException(f"{output}: cannot be written: {exc.strerror or exc}") from exc
+    click.echo(f"{output}: {key} v{stored.version}")
+
+
 @main.command("create-wave")
 @click.option("--questionnaire", "questionnaire", required=True, help="Questionnaire key.")
 @click.option("--wave", "wave_key", required=True, help="Wave key, e.g. jan-2019.")

@@ -168,7 +168,9 @@ class _Reader:
         data: dict[str, Any] = {"key": self.key, "version": self.version}
         form_id = row.get("form_id")
         if form_id and form_id != self.key:
-            self.warnings.append(f"{where}:form_id: '{form_id}' differs from --key; using {self.key}")
+            self.warnings.append(
+                f"{where}:form_id: '{form_id}' differs from --key; using {self.key}"
+            )
         title = self.text(row.get(f"{EXTRA}title"), f"{where}:{EXTRA}title") or {}
         if row.get("form_title"):
             title["da"] = str(row["form_title"])
@@ -202,7 +204,9 @@ class _Reader:
             types = {r.get(f"{EXTRA}scale_type") for r in choices} - {None, ""}
             if types:
                 scale["type"] = sorted(types)[0]
-            names = [str(r.get("name", "")) for r in choices if r.get("name") != NON_SUBSTANTIVE_NAME]
+            names = [
+                str(r.get("name", "")) for r in choices if r.get("name") != NON_SUBSTANTIVE_NAME
+            ]
             numeric = names == [str(n) for n in range(1, len(names) + 1)]
             codes[list_name] = {}
             for row in choices:
@@ -232,7 +236,9 @@ class _Reader:
         header = [str(h).strip() if h is not None else "" for h in rows[0]]
         domains = []
         for number, values in enumerate(rows[1:], start=2):
-            cells = {h: v for h, v in zip(header, values, strict=False) if h and v not in (None, "")}
+            cells = {
+                h: v for h, v in zip(header, values, strict=False) if h and v not in (None, "")
+            }
             if not cells:
                 continue
             domain: dict[str, Any] = {"key": cells.get("key"), "label": {}}
@@ -336,7 +342,11 @@ class _Reader:
         relevant = row.get("relevant")
         if not relevant:
             return None
-        names = {k: {c: n for n, c in r.codes.items()} for k, r in references.items() if r.kind == "scale"}
+        names = {
+            k: {c: n for n, c in r.codes.items()}
+            for k, r in references.items()
+            if r.kind == "scale"
+        }
         stored = row.get(f"{EXTRA}show_if")
         try:
             if stored and show_if_to_relevant(stored, names) == relevant:
@@ -395,7 +405,9 @@ def _flatten_bind(row: dict) -> dict:
 def _joined(first: dict | None, second: dict | None) -> dict | None:
     if not first or not second:
         return first or second
-    return {k: "\n\n".join(t for t in (first.get(k), second.get(k)) if t) for k in {*first, *second}}
+    return {
+        k: "\n\n".join(t for t in (first.get(k), second.get(k)) if t) for k in {*first, *second}
+    }
 
 
 def _is_number(value: Any) -> bool:
@@ -603,7 +615,12 @@ def _write_choices(sheet, q: Questionnaire, columns) -> None:
             sheet.append([scale.key, name, *_texts(option.label, columns), scale_type])
         if scale.non_substantive:
             sheet.append(
-                [scale.key, NON_SUBSTANTIVE_NAME, *_texts(scale.non_substantive.label, columns), scale_type]
+                [
+                    scale.key,
+                    NON_SUBSTANTIVE_NAME,
+                    *_texts(scale.non_substantive.label, columns),
+                    scale_type,
+                ]
             )
 
 
