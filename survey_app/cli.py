@@ -153,8 +153,12 @@ def versions_command(key):
               help="Directory for KEY.vN.yaml (default: the questionnaire directory).")  # fmt: skip
 def import_xlsform_command(file, key, version, output):
     """Convert an XLSForm (.xlsx) into a new questionnaire YAML file; never overwrites one."""
-    from .instruments.publishing import PublishError, next_free_version, stored_versions
-    from .instruments.publishing import write_version_file
+    from .instruments.publishing import (
+        PublishError,
+        next_free_version,
+        stored_versions,
+        write_version_file,
+    )
     from .instruments.xlsform import XLSFormError, import_xlsform
 
     directory = _questionnaire_dir(output)

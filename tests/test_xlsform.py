@@ -317,8 +317,8 @@ def test_import_xlsform_cli_refuses_bad_files_without_a_traceback(app, tmp_path)
     assert list(tmp_path.glob("*.yaml")) == []
     missing = run(app, "import-xlsform", str(tmp_path / "nope.xlsx"), "--key", "proeve")
     assert missing.exit_code == 1 and "cannot be read" in missing.output
-    for result in (result, missing):
-        assert result.exception is None or isinstance(result.exception, SystemExit)
+    for outcome in (result, missing):
+        assert outcome.exception is None or isinstance(outcome.exception, SystemExit)
 
 
 def test_export_xlsform_cli_round_trips_through_import(app, tmp_path):

@@ -12,12 +12,10 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 import yaml
 from openpyxl import Workbook, load_workbook
-from pydantic import ValidationError
 from pyxform import aliases
 from pyxform.errors import PyXFormError
 from pyxform.parsing.sheet_headers import dealias_and_group_headers
@@ -278,8 +276,9 @@ class _Reader:
                 self.unsupported("survey", row, {"type", "name", "label"}, set())
                 if items or groups:
                     self.errors.append(
-                        f"{where}:type: a note between questions is not supported; put the text "
-                        "in the next question's hint (notes before the first question become the intro)"
+                        f"{where}:type: a note between questions is not supported; put the "
+                        "text in the next question's hint (notes before the first question "
+                        "become the intro)"
                     )
                     continue
                 text = self.text(row.get("label"), f"{where}:label")
@@ -634,12 +633,3 @@ def _write_settings(sheet, q: Questionnaire, columns) -> None:
         [q.title.da, q.key, str(q.version), q.audience, "yes" if q.anonymous else "no",
          "yes" if q.repeated else None, *_texts(q.title, others), *_texts(q.trial, columns)]
     )  # fmt: skip
-
-
-def number_decimal(value: Decimal | None) -> str | None:
-    """A bound as written in a constraint."""
-    return None if value is None else str(value)
-
-
-__all__ = ["XLSFormError", "ImportResult", "import_xlsform", "export_xlsform", "questionnaire_yaml"]
-_ = ValidationError
