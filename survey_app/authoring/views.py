@@ -188,10 +188,12 @@ def _tablet(q: Questionnaire, target: str, bar: dict):
         )
 
 
-@bp.route("/upload", methods=["POST"])
+@bp.route("/upload", methods=["GET", "POST"])
 @roles_required(*AUTHOR_ROLES)
 def upload():
     """Check an uploaded XLSForm or YAML file and preview it; nothing is stored yet."""
+    if request.method == "GET":  # e.g. the preview's language link: the upload is gone
+        return redirect(url_for("authoring.index"))
     upload_file = request.files.get("file")
     if upload_file is None or not upload_file.filename:
         return _index({"errors": ["Vælg en fil (.xlsx eller .yaml)."]}, 422)
