@@ -17,7 +17,7 @@ from ..db import get_session
 from ..instruments.conditions import visible_item_keys
 from ..instruments.publishing import PublishError, publish_version
 from ..models import QuestionnaireVersion, Wave
-from ..params import int_param, path_values_checked
+from ..params import MAX_ID, int_param, path_values_checked
 from ..questionnaire_schema import Questionnaire, QuestionnaireError, parse_questionnaire
 from ..registry import definition_of, find_version, version_comparisons
 from .preview import decode_answers, encode_answers, preview_answers, tablet_move
@@ -125,7 +125,7 @@ def _render_link(q: Questionnaire, target: str, bar: dict, answers=None, errors=
 @path_values_checked
 def preview(key: str, version: int):
     """A stored version as respondents see it (``?view=link`` or ``tablet``); nothing is stored."""
-    stored = find_version(get_session(), key, version)
+    stored = find_version(get_session(), key, version) if version <= MAX_ID else None
     if stored is None:
         abort(404)
     q = definition_of(stored)
