@@ -147,10 +147,13 @@ def test_old_spellings_select_one_from_list_name_and_single_colon_language():
     assert any("single label language" in w for w in result.warnings)
 
 
-def test_plain_label_column_is_danish_without_warning():
+def test_plain_label_column_is_danish_with_a_warning_and_danish_columns_without():
     survey = [["type", "name", "label"], ["text", "fritekst", "Skriv her"]]
     result = import_xlsform(workbook(survey, None, SETTINGS), "proeve", 1)
     assert result.questionnaire.items[0].text.da == "Skriv her"
+    assert any("single label language" in w for w in result.warnings)
+    danish = [["type", "name", "label::Dansk (da)"], ["text", "fritekst", "Skriv her"]]
+    assert import_xlsform(workbook(danish, None, SETTINGS), "proeve", 1).warnings == []
 
 
 def test_numbers_with_ranges_text_multiline_and_max_length():
@@ -246,6 +249,22 @@ def test_note_before_the_first_question_is_the_intro_and_settings_extras():
         ),
         ([["select_multiple janej", "q2", "A", "B"]], "survey:3:type: 'select_multiple janej'"),
         ([["date", "d", "Dato", "Date"]], "survey:3:type: 'date' is not supported"),
+        (
+            [["begin repeat", "r", "R", "R"], ["text", "t", "A", "B"], ["end repeat"]],
+            "survey:3:type: 'begin repeat' is not supported",
+        ),
+        ([["rank janej", "r", "R", "R"]], "survey:3:type: 'rank janej' is not supported"),
+        (
+            [["select_one_from_file a.csv", "f", "F", "F"]],
+            "survey:3:type: 'select_one_from_file a.csv' is not supported",
+        ),
+        ([["select_one janej", "q2", "A", "B", "${q1} = 1"]], "survey:3:required:"),
+        (
+            [["text", "t", "A", "B", "no", "${later} != ''"], ["text", "later", "L", "L"]],
+            "is not an earlier question",
+        ),
+        ([["text", "t", "A", "B", "no", "${q1} >= 'no'"]], "needs numeric choice names"),
+        ([["text", "t", "A", "B", "no", ". = 1"]], "survey:3:relevant:"),
         ([["calculate", "c", None, None, None, None, None, "1+1"]], "[row : 3]"),
         ([["text", "t", "A", "B", "no", "${q1} + 1 > 2"]], "survey:3:relevant:"),
         ([["text", "t", "A", "B", "no", "${zz} = 1"]], "Could not find the name 'zz'"),

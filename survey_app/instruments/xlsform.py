@@ -298,7 +298,11 @@ class _Reader:
         item: dict[str, Any] = {"key": name}
         select = _SELECT.match(kind)
         list_name = None
-        if select and aliases.select.get(select.group("kind").strip()) == "select one":
+        select_kind = select.group("kind").strip() if select else ""
+        if (
+            select_kind not in aliases.select_from_file
+            and aliases.select.get(select_kind) == "select one"
+        ):
             if select.group("other"):
                 self.errors.append(f"{where}:type: or_other is not supported")
             list_name = select.group("list")
@@ -485,9 +489,6 @@ def _as_danish(*parts: Any) -> None:
 
     for part in parts:
         walk(part)
-    title = parts[3].get("title") if isinstance(parts[3], dict) else None
-    if isinstance(title, dict) and "da" not in title and title:
-        parts[3]["title"] = {"da": next(iter(title.values()))}
 
 
 def questionnaire_yaml(data: dict | Questionnaire) -> str:
