@@ -7,6 +7,8 @@ import io
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
 from survey_app.instruments.conditions import parse_condition
@@ -353,3 +355,24 @@ def test_export_xlsform_cli_round_trips_through_import(app, tmp_path):
     assert load_file(out / "mentor.v1.yaml").fingerprint() == original.fingerprint()
     unknown = run(app, "export-xlsform", "findes-ikke", "--output", str(target))
     assert unknown.exit_code == 1 and "no questionnaire 'findes-ikke'" in unknown.output
+
+
+CELL = st.one_of(
+    st.none(),
+    st.sampled_from(["yes", "no", "${q1} = 'yes'", ". >= 1", "select_one janej", "text", "1", "x"]),
+    st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=30),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(CELL, min_size=7, max_size=7))
+def test_any_cells_import_or_are_refused_never_a_traceback(cells):
+    data = form(cells)
+    try:
+        result = import_xlsform(data, "proeve", 1)
+    except XLSFormError as exc:
+        assert exc.messages and all(isinstance(m, str) and m for m in exc.messages)
+    else:
+        assert parse_questionnaire(result.yaml_text).fingerprint() == (
+            result.questionnaire.fingerprint()
+        )

@@ -453,6 +453,9 @@ def import_xlsform(data: bytes, key: str, version: int) -> ImportResult:
         domains = reader.domains()
     except PyXFormError as exc:
         raise XLSFormError([f"XLSForm: {exc}"]) from exc
+    except (TypeError, ValueError, AttributeError, KeyError) as exc:
+        # A cell shaped in a way no rule above foresaw: refuse with a message, never a traceback.
+        raise XLSFormError([f"XLSForm: cannot be converted ({type(exc).__name__}: {exc})"]) from exc
     if reader.errors:
         raise XLSFormError(reader.errors)
     languages = set(reader.languages.values()) - {None}
