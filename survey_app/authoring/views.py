@@ -105,18 +105,17 @@ def _language(q: Questionnaire) -> str:
 def _render_link(q: Questionnaire, target: str, bar: dict, answers=None, errors=(), notice=None):
     lang = _language(q)
     ctx = SimpleNamespace(definition=q, wave=PreviewWave())
-    with force_locale(lang):
+    return _render_preview(
+        "questionnaires/preview_link.html", lang, target, bar,
+        ctx=ctx, q=q, answers=answers or {}, errors=set(errors), notice=notice, lang=lang,
+    )  # fmt: skip
+
+
+def _render_preview(template: str, locale: str, target: str, bar: dict, **context) -> str:
+    """A respondent template in ``locale``, its forms posting to ``target``, with the bar."""
+    with force_locale(locale):
         return render_template(
-            "questionnaires/preview_link.html",
-            ctx=ctx,
-            q=q,
-            answers=answers or {},
-            errors=set(errors),
-            notice=notice,
-            lang=lang,
-            preview=True,
-            bar=bar,
-            url_for=_url_for_posting_to(target),
+            template, preview=True, bar=bar, url_for=_url_for_posting_to(target), **context
         )
 
 
@@ -170,22 +169,11 @@ def _tablet(q: Questionnaire, target: str, bar: dict):
     missing = [
         i.key for i in q.items if i.required and i.key in screen.visible and i.key not in answers
     ]
-    with force_locale(lang):
-        return render_template(
-            "questionnaires/preview_tablet.html",
-            kiosk=kiosk,
-            q=q,
-            items=items,
-            answers=answers,
-            unanswered=missing if screen.review else [],
-            errors=set(),
-            review=screen.review,
-            number=screen.position + 1,
-            language=lang,
-            preview=True,
-            bar=bar,
-            url_for=_url_for_posting_to(target),
-        )
+    return _render_preview(
+        "questionnaires/preview_tablet.html", lang, target, bar,
+        kiosk=kiosk, q=q, items=items, answers=answers, errors=set(), review=screen.review,
+        unanswered=missing if screen.review else [], number=screen.position + 1, language=lang,
+    )  # fmt: skip
 
 
 @bp.route("/upload", methods=["GET", "POST"])

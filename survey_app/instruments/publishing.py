@@ -9,8 +9,8 @@ from pathlib import Path
 from sqlmodel import Session
 
 from ..models import QuestionnaireVersion
-from ..questionnaire_schema import Questionnaire, canonical_json, questionnaire_files
-from ..registry import find_version, list_versions
+from ..questionnaire_schema import Questionnaire, questionnaire_files
+from ..registry import find_version, list_versions, version_row
 
 
 class PublishError(Exception):
@@ -66,16 +66,7 @@ def publish_version(session: Session, q: Questionnaire) -> QuestionnaireVersion:
                f"{q.fingerprint()[:12]}). A stored version never changes: publish it as "
                f"version {max(stored_versions(session, q.key)) + 1}.")
         )  # fmt: skip
-    row = QuestionnaireVersion(
-        key=q.key,
-        version=q.version,
-        title=q.title.da,
-        audience=q.audience,
-        anonymous=q.anonymous,
-        repeated=q.repeated,
-        fingerprint=q.fingerprint(),
-        definition=canonical_json(q),
-    )
+    row = version_row(q)
     session.add(row)
     session.flush()
     return row
