@@ -376,3 +376,12 @@ def test_any_cells_import_or_are_refused_never_a_traceback(cells):
         assert parse_questionnaire(result.yaml_text).fingerprint() == (
             result.questionnaire.fingerprint()
         )
+
+
+def test_text_choice_names_are_kept_in_the_codebook():
+    from survey_app.exports.codebook import CODEBOOK_COLUMNS, codebook_rows
+
+    q = import_xlsform(form(), "proeve", 1).questionnaire
+    rows = [dict(zip(CODEBOOK_COLUMNS, r, strict=True)) for r in codebook_rows(q)]
+    coded = {r["code"]: r["choice_name"] for r in rows if r["variable"] == "q1"}
+    assert coded == {"1": "yes", "2": "no", "99": ""}
