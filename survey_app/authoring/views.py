@@ -105,10 +105,28 @@ def _language(q: Questionnaire) -> str:
 def _render_link(q: Questionnaire, target: str, bar: dict, answers=None, errors=(), notice=None):
     lang = _language(q)
     ctx = SimpleNamespace(definition=q, wave=PreviewWave())
+    answers = answers or {}
+    shown = visible_item_keys(q, answers)
     return _render_preview(
         "questionnaires/preview_link.html", lang, target, bar,
-        ctx=ctx, q=q, answers=answers or {}, errors=set(errors), notice=notice, lang=lang,
+        ctx=ctx, q=q, answers=answers, errors=set(errors), notice=notice, lang=lang,
+        **_routing_context(q, shown),
     )  # fmt: skip
+
+
+def _routing_context(q: Questionnaire, shown: list[str]) -> dict:
+    """What the respondent templates need for routing and open answers: the items shown and
+    their numbers, what was typed into text and number boxes, and no corrections."""
+    raw = {i.key: request.form.get("item-" + i.key, "") for i in q.items if i.is_open}
+    return {
+        "shown": shown,
+        "numbers": {key: number for number, key in enumerate(shown, start=1)},
+        "total": len(shown),
+        "raw": raw,
+        "problems": {},
+        "new_items": set(),
+        "routed": any(item.show_if for item in q.items),
+    }
 
 
 def _render_preview(template: str, locale: str, target: str, bar: dict, **context) -> str:
@@ -172,8 +190,16 @@ def _tablet(q: Questionnaire, target: str, bar: dict):
     return _render_preview(
         "questionnaires/preview_tablet.html", lang, target, bar,
         kiosk=kiosk, q=q, items=items, answers=answers, errors=set(), review=screen.review,
-        unanswered=missing if screen.review else [], number=screen.position + 1, language=lang,
+        unanswered=missing if screen.review else [], language=lang, position=screen.position,
+        number=_screen_number(q, screen), **_routing_context(q, screen.visible),
     )  # fmt: skip
+
+
+def _screen_number(q: Questionnaire, screen) -> int:
+    """The question's number among the questions shown (1, 2, ...)."""
+    if screen.review:
+        return len(screen.visible)
+    return screen.visible.index(q.items[screen.position].key) + 1
 
 
 @bp.route("/upload", methods=["GET", "POST"])
