@@ -385,3 +385,11 @@ def test_text_choice_names_are_kept_in_the_codebook():
     rows = [dict(zip(CODEBOOK_COLUMNS, r, strict=True)) for r in codebook_rows(q)]
     coded = {r["code"]: r["choice_name"] for r in rows if r["variable"] == "q1"}
     assert coded == {"1": "yes", "2": "no", "99": ""}
+
+
+def test_stored_show_if_is_kept_while_relevant_is_unchanged_and_an_edited_relevant_wins():
+    header = ["type", "name", *LABELS, "required", "relevant", "survey_app::show_if"]
+    kept = form(["text", "t", "A", "B", "no", "${q1} = 'yes'", "q1 in (1)"], header=header)
+    assert import_xlsform(kept, "proeve", 1).questionnaire.items[1].show_if == "q1 in (1)"
+    edited = form(["text", "t", "A", "B", "no", "${q1} = 'no'", "q1 in (1)"], header=header)
+    assert import_xlsform(edited, "proeve", 1).questionnaire.items[1].show_if == "q1 == 2"

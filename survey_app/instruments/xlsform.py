@@ -54,7 +54,6 @@ SURVEY_EXTRAS = {
     "identifying",
     "decimals",
     "unit",
-    "required",
 }
 SETTINGS_COLUMNS = {"form_title", "form_id", "version", "audience", "anonymous"}
 SETTINGS_EXTRAS = {"title", "trial", "repeated"}
