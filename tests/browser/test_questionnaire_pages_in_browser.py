@@ -12,7 +12,7 @@ import pytest
 from tests.browser import test_accessibility as axe
 from tests.browser.conftest import TABLET
 from tests.browser.test_staff_pages_in_browser import WIDE, fits, screenshot, sign_in
-from tests.conftest import QUESTIONNAIRES, add_user
+from tests.conftest import QUESTIONNAIRES, REPO, add_user
 
 try:
     from playwright.sync_api import expect
@@ -73,3 +73,32 @@ def test_list_previews_and_upload_pass_axe(app, live_server, new_context, check_
     page.goto(f"{base}/dashboard/questionnaires")
     expect(page.get_by_text("v1 → v2")).to_be_visible()
     checked(page, check_axe, "questionnaires-after-publish")
+
+
+@pytest.mark.skipif(
+    not (REPO / "survey_app" / "static" / "routing.js").exists(),
+    reason="the live routing script of the link pages is not in this tree yet",
+)
+def test_routing_is_live_in_the_link_preview(app, live_server, new_context, check_axe):
+    from survey_app.db import get_session
+    from survey_app.instruments.publishing import publish_version
+    from survey_app.instruments.xlsform import import_xlsform
+    from tests.test_xlsform import form
+
+    data = form(
+        ["select_one janej", "hvorfor", "Var det svært?", "Was it hard?", "no", "${q1} = 'no'"]
+    )
+    with app.app_context():
+        publish_version(get_session(), import_xlsform(data, "routing-proeve", 1).questionnaire)
+        get_session().commit()
+    add_user(app, "evaluator@vive.dk", "evaluator")
+    page = axe_page(new_context, viewport=WIDE)
+    sign_in(page, live_server, "evaluator@vive.dk")
+    page.goto(f"{live_server}/dashboard/questionnaires/routing-proeve/1")
+    routed = page.get_by_text("Var det svært?")
+    expect(routed).to_be_hidden()
+    page.locator("#q-q1 label", has_text="Nej").click()
+    expect(routed).to_be_visible()
+    checked(page, check_axe, "preview-link-routed")
+    page.locator("#q-q1 label", has_text="Ja").click()
+    expect(routed).to_be_hidden()
