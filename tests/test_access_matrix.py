@@ -76,6 +76,10 @@ ARGUMENTS: dict[str, list[tuple[dict[str, str], dict[str, str]]]] = {
     ]
     # the repeated citizen questionnaire has no waves
     + [({"name": "en-plan.csv"}, {}), ({"name": "en-plan.xlsx"}, {})],
+    "authoring.preview": [
+        ({"key": "mentor", "version": "1"}, {}),
+        ({"key": "mentor", "version": "1"}, {"view": "tablet"}),
+    ],
     "exports.page": [
         ({"questionnaire": "ledighedsydelse"}, {}),
         ({"questionnaire": "ledighedsydelse", "wave": "jan-2019"}, {}),
@@ -151,6 +155,9 @@ def expected_status(role: str, target: Target) -> int | tuple[int, ...]:
         return 403  # the audit log is for admins only
     if role == "evaluator":
         return 200
+    if target.endpoint.startswith("authoring."):
+        return 403  # questionnaire authoring is for admins and evaluators
+
     if target.kind == "export" and role == "caseworker":
         return 403
     if target.municipality == FOREIGN:

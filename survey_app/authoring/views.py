@@ -207,7 +207,7 @@ def _screen_number(q: Questionnaire, screen) -> int:
 def upload():
     """Check an uploaded XLSForm or YAML file and preview it; nothing is stored yet."""
     if request.method == "GET":  # e.g. the preview's language link: the upload is gone
-        return redirect(url_for("authoring.index"))
+        return _index()
     upload_file = request.files.get("file")
     if upload_file is None or not upload_file.filename:
         return _index({"errors": ["Vælg en fil (.xlsx eller .yaml)."]}, 422)
