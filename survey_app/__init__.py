@@ -50,6 +50,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .access import EXPORT_ROLES, OPEN_ANSWER_ROLES
     from .admin import bp as admin_bp
     from .answering.views import bp as answering_bp
+    from .authoring.views import bp as authoring_bp
     from .dashboards.views import bp as dashboards_bp
     from .errors import register_error_handlers
     from .exports.views import bp as exports_bp
@@ -64,6 +65,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(admin_bp)
     app.register_blueprint(kiosk_bp)
     app.register_blueprint(exports_bp)
+    app.register_blueprint(authoring_bp)
     auth.init_app(app)
     register_error_handlers(app)
     register_filters(app)

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, ScriptInfo
+from sqlalchemy.exc import SQLAlchemyError
 
 from . import create_app
 from .config import ConfigurationError
@@ -142,6 +143,77 @@ def versions_command(key):
             click.echo(line)
     if len(versions) > 1:
         click.echo("\nOnly identical items are compared between waves on different versions.")
+
+
+@main.command("import-xlsform")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--key", required=True, help="Questionnaire key, e.g. mentor.")
+@click.option("--version", type=int, default=None, help="Default: the next free version.")
+@click.option("--output", type=click.Path(file_okay=False), default=None,
+              help="Directory for KEY.vN.yaml (default: the questionnaire directory).")  # fmt: skip
+def import_xlsform_command(file, key, version, output):
+    """Convert an XLSForm (.xlsx) into a new questionnaire YAML file; never overwrites one."""
+    from .instruments.publishing import (
+        PublishError,
+        next_free_version,
+        stored_versions,
+        write_version_file,
+    )
+    from .instruments.xlsform import XLSFormError, import_xlsform
+
+    directory = _questionnaire_dir(output)
+    try:
+        data = Path(file).read_bytes()
+    except OSError as exc:
+        raise click.ClickException(f"{file}: cannot be read: {exc.strerror or exc}") from exc
+    if version is None:
+        try:
+            stored = stored_versions(get_session(), key)
+        except SQLAlchemyError:
+            click.echo("warning: the database cannot be read; counting the files only", err=True)
+            stored = []
+        version = next_free_version(directory, key, stored)
+    try:
+        result = import_xlsform(data, key, version)
+        path = write_version_file(directory, result.questionnaire, result.yaml_text)
+    except XLSFormError as exc:
+        raise click.ClickException(f"{file}: refused:\n" + "\n".join(exc.messages)) from exc
+    except PublishError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for warning in result.warnings:
+        click.echo(f"warning: {file}: {warning}", err=True)
+    click.echo(str(path))
+
+
+@main.command("export-xlsform")
+@click.argument("key")
+@click.option("--version", type=int, default=None, help="Default: the newest version.")
+@click.option("--output", type=click.Path(dir_okay=False), required=True, help="FILE.xlsx")
+def export_xlsform_command(key, version, output):
+    """Write a questionnaire version (stored, or a file in the questionnaire directory) as an
+    XLSForm that import-xlsform reads back."""
+    from .instruments.xlsform import export_xlsform
+    from .registry import definition_of, find_version
+
+    try:
+        stored = find_version(get_session(), key, version)
+    except SQLAlchemyError:
+        stored = None
+    found = [definition_of(stored)] if stored else []
+    if not found:
+        files, _ = load_directory(_questionnaire_dir(None))
+        found = sorted(
+            (q for q in files if q.key == key and version in (None, q.version)),
+            key=lambda q: q.version,
+        )[-1:]
+    if not found:
+        which = f"version {version} of " if version else ""
+        raise click.ClickException(f"no {which}questionnaire '{key}' is loaded or in a file")
+    try:
+        Path(output).write_bytes(export_xlsform(found[0]))
+    except OSError as exc:
+        raise click.ClickException(f"{output}: cannot be written: {exc.strerror or exc}") from exc
+    click.echo(f"{output}: {key} v{found[0].version}")
 
 
 @main.command("create-wave")

@@ -18,6 +18,7 @@ ACTION_NAMES = {
     "create_invitations": "Invitationslinks lavet",
     "download_dashboard_counts": "Antal svar hentet (CSV)",
     "export": "Eksport hentet",
+    "publish_questionnaire": "Spørgeskemaversion udgivet",
     "kiosk_idle_timeout": "Tablet lukket efter inaktivitet",
     "kiosk_leave": "Tablet afsluttet med PIN",
     "kiosk_resume": "Tablet genoptaget",

@@ -113,9 +113,15 @@ class Text(BaseModel):
 LocalText = Annotated[Text, BeforeValidator(_text_from_plain_string)]
 
 
-class Option(_Strict):
+class Option(_OmitsNewDefaults):
+    """One answer option. ``name`` keeps the text choice name of an option imported from an
+    XLSForm (``yes``, ``no``) so that the codebook can show it; codes are always 1..n."""
+
+    added_fields: ClassVar[tuple[str, ...]] = ("name",)
+
     code: int = Field(ge=1)
     label: LocalText
+    name: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_.-]*$", max_length=64)
 
 
 class NonSubstantiveOption(_Strict):

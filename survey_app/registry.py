@@ -47,6 +47,20 @@ def definition_of(version: QuestionnaireVersion) -> Questionnaire:
     return parsed
 
 
+def version_row(q: Questionnaire) -> QuestionnaireVersion:
+    """A new database row for a questionnaire version (canonical JSON and fingerprint)."""
+    return QuestionnaireVersion(
+        key=q.key,
+        version=q.version,
+        title=q.title.da,
+        audience=q.audience,
+        anonymous=q.anonymous,
+        repeated=q.repeated,
+        fingerprint=q.fingerprint(),
+        definition=canonical_json(q),
+    )
+
+
 def load_questionnaires(session: Session, directory: Path) -> LoadReport:
     """Store every valid questionnaire version in ``directory``; never change a stored one."""
     questionnaires, errors = load_directory(directory)
@@ -55,18 +69,7 @@ def load_questionnaires(session: Session, directory: Path) -> LoadReport:
         label = f"{q.key} v{q.version}"
         stored = find_version(session, q.key, q.version)
         if stored is None:
-            session.add(
-                QuestionnaireVersion(
-                    key=q.key,
-                    version=q.version,
-                    title=q.title.da,
-                    audience=q.audience,
-                    anonymous=q.anonymous,
-                    repeated=q.repeated,
-                    fingerprint=q.fingerprint(),
-                    definition=canonical_json(q),
-                )
-            )
+            session.add(version_row(q))
             added.append(label)
         elif stored.fingerprint == q.fingerprint():
             unchanged.append(label)

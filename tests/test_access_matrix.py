@@ -77,6 +77,10 @@ ARGUMENTS: dict[str, list[tuple[dict[str, str], dict[str, str]]]] = {
     ]
     # the repeated citizen questionnaire has no waves
     + [({"name": "en-plan.csv"}, {}), ({"name": "en-plan.xlsx"}, {})],
+    "authoring.preview": [
+        ({"key": "mentor", "version": "1"}, {}),
+        ({"key": "mentor", "version": "1"}, {"view": "tablet"}),
+    ],
     "exports.page": [
         ({"questionnaire": "ledighedsydelse"}, {}),
         ({"questionnaire": "ledighedsydelse", "wave": "jan-2019"}, {}),
@@ -154,6 +158,9 @@ def expected_status(role: str, target: Target) -> int | tuple[int, ...]:
         return 200
     if target.endpoint.startswith("dashboards.open_answers"):
         return 403  # open answers: evaluators and admins only
+    if target.endpoint.startswith("authoring."):
+        return 403  # questionnaire authoring is for admins and evaluators
+
     if target.kind == "export" and role == "caseworker":
         return 403
     if target.municipality == FOREIGN:

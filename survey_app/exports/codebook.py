@@ -25,6 +25,7 @@ CODEBOOK_COLUMNS = [
     "code",
     "label",
     "missing",
+    "choice_name",  # the XLSForm choice name of an option imported with a text name ("yes")
 ]
 SKIPPED_LABEL = "Ubesvaret (spørgsmålet blev sprunget over)"
 NOT_RELEVANT_LABEL = "Ikke relevant (spørgsmålet blev ikke stillet på grund af tidligere svar)"
@@ -100,7 +101,7 @@ def codebook_rows(definition: Questionnaire) -> Iterator[list[str]]:
     head = [definition.key, str(definition.version), definition.title.da]
     for position, column in enumerate(ID_COLUMNS, start=1):
         text, kind = ID_TEXTS[column]
-        yield [*head, column, str(position), text, "", kind, "", "", "", "", ""]
+        yield [*head, column, str(position), text, "", kind, "", "", "", "", "", ""]
     for position, item in enumerate(definition.items, start=len(ID_COLUMNS) + 1):
         if item.is_open:
             described = [item.key, str(position), item.text.da, "", item.type, "", ""]
@@ -109,6 +110,7 @@ def codebook_rows(definition: Questionnaire) -> Iterator[list[str]]:
         scale = definition.scale_for(item)
         described = [item.key, str(position), item.text.da, scale.key, scale.type]
         described += [item.domain or "", item.polarity]
+        names = {option.code: option.name or "" for option in scale.options}
         for code, label in value_labels(definition, item).items():
-            yield [*head, *described, str(code), label, missing_meaning(code)]
-    yield [*head, "", "", NO_ANSWER_ROW, "", "", "", "", "", "", ""]
+            yield [*head, *described, str(code), label, missing_meaning(code), names.get(code, "")]
+    yield [*head, "", "", NO_ANSWER_ROW, "", "", "", "", "", "", "", ""]
