@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from ..answer_counts import store_answers
 from ..invitations import find_invitation_with_wave
 from ..models import Answer, Invitation, QuestionnaireVersion, Response, Wave, utcnow
 from ..questionnaire_schema import Questionnaire
@@ -143,8 +144,7 @@ def submit_response(
     )
     session.add(response)
     session.flush()  # without a relationship() the answers' parent must be inserted first
-    session.add_all(answer_rows(definition, response.id, answers))
-    session.flush()
+    store_answers(session, response, answer_rows(definition, response.id, answers))
     return response
 
 

@@ -14,7 +14,7 @@ from analysis.definitions import QuestionnaireDef, definition_from_mapping, merg
 from analysis.progression import DOMAIN_PREFIX, ProgressionCounts, add_citizen
 
 from ..access import municipality_condition
-from ..models import Answer, Municipality, QuestionnaireVersion, Response, Wave
+from ..models import Answer, AnswerCount, Municipality, QuestionnaireVersion, Response, Wave
 
 
 def stored_definitions(session: Session, key: str) -> dict[int, QuestionnaireDef]:
@@ -66,28 +66,34 @@ def waves_of(session: Session, key: str) -> list[tuple[Wave, int]]:
 
 
 def wave_count_table(session: Session, user, key: str, wave_keys: list[str]) -> CountTable:
-    """Answer counts per item, municipality, wave, code and missing code, with ``alle``."""
+    """Answer counts per item, municipality, wave, code and missing code, with ``alle``,
+    read from the count table (``answer_counts``), demo answers among them."""
+    code = case((AnswerCount.value == 0, None), else_=AnswerCount.value)
+    missing = case((AnswerCount.missing == "", None), else_=AnswerCount.missing)
     query = (
         select(
-            Answer.item_key,
+            AnswerCount.item_key,
             Municipality.name,
             Wave.key,
-            Answer.value,
-            Answer.missing,
-            func.count(),
+            code,
+            missing,
+            func.sum(AnswerCount.count),
         )
-        .join(Response, Response.id == Answer.response_id)
-        .join(Wave, Wave.id == Response.wave_id)
-        .join(QuestionnaireVersion, QuestionnaireVersion.id == Response.questionnaire_version_id)
-        .join(Municipality, Municipality.id == Response.municipality_id)
+        .join(Wave, Wave.id == AnswerCount.wave_id)
+        .join(QuestionnaireVersion, QuestionnaireVersion.id == Wave.questionnaire_version_id)
+        .join(Municipality, Municipality.id == AnswerCount.municipality_id)
         .where(
             QuestionnaireVersion.key == key,
             Wave.key.in_(wave_keys),
-            municipality_condition(user, Response.municipality_id),
+            AnswerCount.count > 0,
+            municipality_condition(user, AnswerCount.municipality_id),
         )
-        .group_by(Answer.item_key, Municipality.name, Wave.key, Answer.value, Answer.missing)
+        .group_by(AnswerCount.item_key, Municipality.name, Wave.key, code, missing)
     )
-    return CountTable.from_records(session.execute(query)).with_total(ALL_GROUP)
+    return CountTable.from_records(
+        (item, group, wave, value, missing_code, int(n))
+        for item, group, wave, value, missing_code, n in session.execute(query)
+    ).with_total(ALL_GROUP)
 
 
 def progression_counts(session: Session, key: str, definition: QuestionnaireDef):

@@ -13,6 +13,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from ..answer_counts import store_answers
 from ..answering.responses import AnswerValue, answer_rows
 from ..models import Citizen, KioskSession, QuestionnaireVersion, Response, utcnow
 from ..questionnaire_schema import Questionnaire
@@ -157,8 +158,7 @@ def submit(
         with session.begin_nested():
             session.add(response)
             session.flush()
-            session.add_all(answer_rows(definition, response.id, draft(kiosk)))
-            session.flush()
+            store_answers(session, response, answer_rows(definition, response.id, draft(kiosk)))
     except IntegrityError:
         # A simultaneous resend won the race; its response is the one.
         return session.exec(
