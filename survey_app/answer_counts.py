@@ -134,7 +134,9 @@ def forget_answers(session: Session, response_filter) -> None:
     """Lower the counts by the answers of the responses ``response_filter`` selects, before
     they are deleted in the same transaction."""
     for *key, n in session.execute(_grouped(response_filter)).all():
-        match = [getattr(AnswerCount, name) == part for name, part in zip(KEY_COLUMNS, key)]
+        match = [
+            getattr(AnswerCount, name) == part for name, part in zip(KEY_COLUMNS, key, strict=True)
+        ]
         session.execute(update(AnswerCount).where(*match).values(count=AnswerCount.count - n))
     session.execute(delete(AnswerCount).where(AnswerCount.count <= 0))
 

@@ -4,6 +4,7 @@ read from it gives the same table as counting the answers themselves."""
 from __future__ import annotations
 
 import random
+import re
 
 import pytest
 from sqlalchemy import func, select, text
@@ -16,10 +17,16 @@ from survey_app.dashboards.counts import wave_count_table
 from survey_app.db import get_session
 from survey_app.demo import create_demo_data, remove_demo_data
 from survey_app.migrate import upgrade_to_head
-from survey_app.models import Answer, AnswerCount, Municipality, QuestionnaireVersion, Response
-from survey_app.models import Wave
-from survey_app.registry import definition_of
+from survey_app.models import (
+    Answer,
+    AnswerCount,
+    Municipality,
+    QuestionnaireVersion,
+    Response,
+    Wave,
+)
 from tests.conftest import database_at, invite, open_wave
+from tests.test_dashboards import two_waves  # noqa: F401 - a fixture
 
 SEAL = "test-secret-seal"
 
@@ -194,3 +201,29 @@ def test_migration_counts_the_answers_already_stored(tmp_path):
         ).all()  # fmt: skip
     assert [tuple(r) for r in rows] == [(1, "q", 2, "", 2), (2, "q", 0, "ved_ikke", 1)]
     engine.dispose()
+
+
+def test_a_kept_page_is_never_stale(two_waves):
+    from survey_app.dashboards.memo import forget_all
+    from tests.conftest import signed_in_client
+    from tests.test_dashboards import answer_waves
+
+    app = two_waves
+    client = signed_in_client(app, "evaluator")
+
+    def shown():
+        html = client.get(page).get_data(as_text=True)
+        return re.sub(r'name="csrf_token" value="[^"]*"', "", html)
+
+    page = "/dashboard/compare/ledighedsydelse/runde-a/runde-b"
+    answer_waves(app, "Aalborg", ["1"] * 5, ["5"] * 5)
+    before = shown()
+    assert shown() == before  # kept
+    answer_waves(app, "Aalborg", ["2"], ["4"])
+    after = shown()
+    assert after != before
+    forget_all()
+    assert shown() == after
+    with app.app_context():
+        session = get_session()
+        assert stored_counts(session) == fresh_counts(session)

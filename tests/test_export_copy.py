@@ -53,7 +53,7 @@ def hostile_data(app, hostile=HOSTILE):
                 update(Response).where(Response.respondent_key == key).values(respondent_key=new)
             )
         session.execute(update(Wave).where(Wave.key == "jan-2019").values(key="=jan"))
-        session.execute(update(Municipality).where(Municipality.id == 2).values(name="-Fx,\"y\""))
+        session.execute(update(Municipality).where(Municipality.id == 2).values(name='-Fx,"y"'))
         session.commit()
 
 
@@ -81,9 +81,12 @@ def test_the_export_command_and_the_route_write_the_portable_bytes(app, tmp_path
     with app.app_context():
         session = get_session()
         expected = portable(session, ExportFilter())
-        assert b"".join(
-            c if isinstance(c, bytes) else c.encode() for c in long_csv(session, ExportFilter())
-        ) == expected
+        assert (
+            b"".join(
+                c if isinstance(c, bytes) else c.encode() for c in long_csv(session, ExportFilter())
+            )
+            == expected
+        )
     assert output.read_bytes() == expected
     assert b"\n'=jan," in expected.replace(b",'=jan,", b"\n'=jan,") or b"'=jan" in expected
 

@@ -34,6 +34,7 @@ from .counts import (
     waves_of,
 )
 from .fieldwork import fieldwork_rows, grouped, invitable_waves
+from .memo import computed_once
 from .pairs import comparable_wave_pairs
 from .progression import build_progression
 
@@ -143,9 +144,9 @@ def compare(questionnaire: str, wave_a: str, wave_b: str):
     impossible = impossible_answers(session, questionnaire, {waves[wave_a][1], waves[wave_b][1]})
     # A user who sees only their own municipality may find it never answered these waves.
     no_answers = not set(groups) & set(table.groups())
-    sections = [] if no_answers else build_sections(
-        table, definition, wave_a, wave_b, groups, threshold, impossible, titles
-    )  # fmt: skip
+    arguments = (table, definition, wave_a, wave_b, groups, threshold, impossible, titles)
+    key = ("compare", set(table.records()), *arguments[1:])
+    sections = [] if no_answers else computed_once(key, lambda: build_sections(*arguments))
     audit_view("view_comparison", f"{questionnaire}/{wave_a}/{wave_b}")
     session.commit()
     return render_template(
@@ -182,7 +183,9 @@ def progression(questionnaire: str):
     counts = progression_counts(session, questionnaire, definition)
     groups = _groups_for(current_user, counts.groups())
     threshold = current_app.config["SUPPRESSION_THRESHOLD"]
-    page = build_progression(counts, definition, groups, threshold)
+    key = ("progression", counts.pairs, counts.first_scores, counts.by_occasion, definition,
+           groups, threshold)  # fmt: skip
+    page = computed_once(key, lambda: build_progression(counts, definition, groups, threshold))
     audit_view("view_progression", questionnaire)
     session.commit()
     return render_template(
