@@ -154,9 +154,12 @@ def main() -> None:
     start = time.perf_counter()
     copy_size, copy_lines = d.copy_out(url, query)
     copy_seconds = time.perf_counter() - start
-    print(f"long CSV: app {app_seconds:.2f} s ({lines:,} rows, {size:,} bytes), "
-          f"survey-app export {cli_seconds:.2f} s (peak RSS {cli_rss / 1e6:.0f} MB), "
-          f"COPY {copy_seconds:.2f} s ({copy_lines:,} rows, {copy_size:,} bytes)", flush=True)
+    print(
+        f"long CSV: app {app_seconds:.2f} s ({lines:,} rows, {size:,} bytes), "
+        f"survey-app export {cli_seconds:.2f} s (peak RSS {cli_rss / 1e6:.0f} MB), "
+        f"COPY {copy_seconds:.2f} s ({copy_lines:,} rows, {copy_size:,} bytes)",
+        flush=True,
+    )
     ratio = copy_seconds / max(app_seconds, cli_seconds)
 
     command = [sys.executable, str(d.ROOT / "benchmarks" / "submit.py"), "--concurrency", "64",

@@ -26,7 +26,6 @@ from survey_app.models import (
     Wave,
 )
 from tests.conftest import database_at, invite, open_wave
-from tests.test_dashboards import two_waves  # noqa: F401 - a fixture
 
 SEAL = "test-secret-seal"
 
@@ -203,12 +202,13 @@ def test_migration_counts_the_answers_already_stored(tmp_path):
     engine.dispose()
 
 
-def test_a_kept_page_is_never_stale(two_waves):
+def test_a_kept_page_is_never_stale(app):
     from survey_app.dashboards.memo import forget_all
     from tests.conftest import signed_in_client
     from tests.test_dashboards import answer_waves
 
-    app = two_waves
+    open_wave(app, key="runde-a")
+    open_wave(app, key="runde-b")
     client = signed_in_client(app, "evaluator")
 
     def shown():
