@@ -13,8 +13,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from openpyxl import Workbook
-
 from ..export import csv_chunks, inert
 from ..questionnaire_schema import Questionnaire
 from .codebook import CODEBOOK_COLUMNS, ID_TEXTS, codebook_rows, value_labels
@@ -60,6 +58,8 @@ def write_xlsx(target: Path, definition: Questionnaire, records: Iterable[WideRe
 
     The workbook is write-only, so rows go to disk as they come and memory stays small.
     """
+    from openpyxl import Workbook
+
     workbook = Workbook(write_only=True)
     answers = workbook.create_sheet(ANSWERS_SHEET)
     answers.freeze_panes = "A2"
