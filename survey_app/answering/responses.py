@@ -78,9 +78,12 @@ class AnsweringContext:
     seal: str  # where the link's used-mark and draft are kept (links.py)
 
 
-def find_context(session: Session, token: str, seal_key: str) -> AnsweringContext | None:
-    """The invitation, wave, questionnaire version and seal behind a token; None if unknown."""
-    found = find_invitation_with_wave(session, token)
+def find_context(
+    session: Session, token: str, seal_key: str, found: tuple | None = None
+) -> AnsweringContext | None:
+    """The invitation, wave, questionnaire version and seal behind a token; None if unknown.
+    ``found`` is what ``find_invitation_with_wave`` gave for the token in this session."""
+    found = found or find_invitation_with_wave(session, token)
     if found is None:
         return None
     invitation, wave, version = found
