@@ -227,3 +227,32 @@ def test_a_kept_page_is_never_stale(app):
     with app.app_context():
         session = get_session()
         assert stored_counts(session) == fresh_counts(session)
+
+
+def test_a_kept_progression_page_follows_erasure(app):
+    from survey_app.dashboards.memo import forget_all
+    from tests.conftest import signed_in_client
+
+    with app.app_context():
+        session = get_session()
+        create_demo_data(session, 8, "http://x", SEAL)
+        session.commit()
+        citizen = session.scalars(
+            select(Response.respondent_key).where(Response.respondent_key.is_not(None))
+        ).first()
+    client = signed_in_client(app, "evaluator")
+    page = "/dashboard/progression/en-plan"
+
+    def shown():
+        html = client.get(page).get_data(as_text=True)
+        return re.sub(r'name="csrf_token" value="[^"]*"', "", html)
+
+    before = shown()
+    with app.app_context():
+        session = get_session()
+        erase_citizen(session, citizen, seal_key=SEAL)
+        session.commit()
+    after = shown()
+    assert after != before
+    forget_all()
+    assert shown() == after

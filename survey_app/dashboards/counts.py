@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import defaultdict
 from fractions import Fraction
@@ -162,6 +163,24 @@ def progression_counts(session: Session, key: str, definition: QuestionnaireDef)
         series = [by_occasion[k] for k in sorted(by_occasion)]
         add_citizen(counts, series, [ALL_GROUP, places[citizen]], measures)
     return counts
+
+
+def citizen_data_key(session: Session, key: str) -> str:
+    """A digest of what ``progression_counts`` reads beyond the definition: the ids of the
+    citizens' responses to ``key`` (answers never change; a response comes or goes) and the
+    municipalities' names. Reads one short row per response, not its answers."""
+    digest = hashlib.sha256()
+    ids = session.execute(
+        select(Response.id)
+        .join(QuestionnaireVersion, QuestionnaireVersion.id == Response.questionnaire_version_id)
+        .where(QuestionnaireVersion.key == key, Response.respondent_key.is_not(None))
+        .order_by(Response.id)
+    ).scalars()
+    for response_id in ids:
+        digest.update(response_id.encode() + b"\n")
+    places = session.execute(select(Municipality.id, Municipality.name).order_by(Municipality.id))
+    digest.update(repr(places.all()).encode())
+    return digest.hexdigest()
 
 
 def questionnaire_titles(session: Session) -> list[tuple[str, str]]:

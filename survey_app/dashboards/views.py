@@ -26,6 +26,7 @@ from ..waves import find_wave
 from .comparison import COUNTS_HEADER, build_sections, count_rows
 from .counts import (
     analysis_definition,
+    citizen_data_key,
     impossible_answers,
     progression_counts,
     questionnaire_titles,
@@ -180,12 +181,16 @@ def progression(questionnaire: str):
     if questionnaire not in {key for key, _ in repeated_questionnaires(session)}:
         abort(404)
     definition = analysis_definition(session, questionnaire)
-    counts = progression_counts(session, questionnaire, definition)
+    # Answers never change, so the citizens' responses (and the places' names) determine the
+    # counts: they are read again only when a response has come or gone.
+    data = ("progression", citizen_data_key(session, questionnaire), definition)
+    counts = computed_once(data, lambda: progression_counts(session, questionnaire, definition))
     groups = _groups_for(current_user, counts.groups())
     threshold = current_app.config["SUPPRESSION_THRESHOLD"]
-    key = ("progression", counts.pairs, counts.first_scores, counts.by_occasion, definition,
-           groups, threshold)  # fmt: skip
-    page = computed_once(key, lambda: build_progression(counts, definition, groups, threshold))
+    page = computed_once(
+        (*data, groups, threshold),
+        lambda: build_progression(counts, definition, groups, threshold),
+    )
     audit_view("view_progression", questionnaire)
     session.commit()
     return render_template(
