@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-stack lint format install clean translations
+.PHONY: run test test-stack lint format install clean translations bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,3 +46,9 @@ translations: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l -o survey_app/translations/messages.pot .
 	$(BIN)/pybabel update -i survey_app/translations/messages.pot -d survey_app/translations
 	$(BIN)/pybabel compile -d survey_app/translations
+
+# Every benchmark in one run (PostgreSQL on 127.0.0.1; databases survey_allbench and
+# survey_bench are dropped and made anew); ends with the "figure:" lines.
+BENCH_ANSWERS ?= 1000000
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench.py --answers $(BENCH_ANSWERS) $(BENCH_ARGS)

@@ -14,9 +14,6 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from scipy.stats import fisher_exact, norm
-from scipy.stats import t as student_t
-
 # Romano et al. (2006) thresholds for |delta|, as used by effsize::cliff.delta.
 ROMANO_THRESHOLDS = ((0.147, "negligible"), (0.33, "small"), (0.474, "medium"))
 SIZE_WORDS_DA = {
@@ -51,6 +48,8 @@ def cliffs_delta_counts(
 ) -> CliffsDelta:
     """Cliff's delta of wave A against wave B from counts per ordered option, with
     Cliff's asymmetric confidence interval (effsize::cliff.delta defaults)."""
+    from scipy.stats import t as student_t
+
     a, b = [int(x) for x in a], [int(x) for x in b]
     if len(a) != len(b):
         raise ValueError("both waves need counts for the same options")
@@ -104,6 +103,8 @@ def brunner_munzel_counts(a: Sequence[int], b: Sequence[int]) -> BrunnerMunzel:
     separated (every answer of one wave above every answer of the other) or when a wave
     has a single answer; the result then says so in words instead of a p-value.
     """
+    from scipy.stats import t as student_t
+
     a, b = [int(x) for x in a], [int(x) for x in b]
     nx, ny = sum(a), sum(b)
     if nx < 2 or ny < 2:
@@ -156,6 +157,8 @@ class YesNoComparison:
 
 def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
     """Wilson's score interval for one proportion."""
+    from scipy.stats import norm
+
     z = float(norm.ppf((1 + confidence) / 2))
     p = successes / n
     centre = p + z * z / (2 * n)
@@ -179,6 +182,8 @@ def share_difference(
 
 def yes_no_counts(yes_a: int, no_a: int, yes_b: int, no_b: int) -> YesNoComparison:
     """Fisher's exact test and the change in share of yes from wave A to wave B."""
+    from scipy.stats import fisher_exact
+
     n_a, n_b = yes_a + no_a, yes_b + no_b
     if n_a == 0 or n_b == 0:
         raise ValueError("each wave needs at least one substantive answer")

@@ -11,9 +11,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
-from scipy.stats import norm
+if TYPE_CHECKING:
+    import numpy as np
 
 EXACT_MAX_N = 20
 
@@ -51,6 +52,8 @@ def u_statistic(a: Sequence[int], b: Sequence[int]) -> float:
 
 def _exact_ways(a: list[int], b: list[int]) -> np.ndarray:
     """Number of ways (exact integers held in floats) to reach each value of 2U."""
+    import numpy as np
+
     n_a, n_b = sum(a), sum(b)
     size = 2 * n_a * n_b + 1  # twice U runs over 0..2 n_a n_b
     ways = np.zeros((n_a + 1, size))
@@ -85,6 +88,8 @@ def exact_u_distribution(a: Sequence[int], b: Sequence[int]) -> dict[float, floa
 
 def mann_whitney_counts(a: Sequence[int], b: Sequence[int]) -> MannWhitney:
     """Two-sided Mann-Whitney test of wave A against wave B from counts per ordered option."""
+    from scipy.stats import norm
+
     a, b = _check(a, b)
     n_a, n_b = sum(a), sum(b)
     u = u_statistic(a, b)

@@ -14,9 +14,7 @@ import html
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-
-import plotly.graph_objects as go
-from plotly.subplots import make_subplots
+from typing import TYPE_CHECKING
 
 from analysis.counts import CountTable
 from analysis.definitions import ItemDef, QuestionnaireDef
@@ -28,6 +26,9 @@ from analysis.progression import (
     measures,
     occasion_lines,
 )
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
 
 # Blue-orange diverging colours (ColorBrewer PuOr/RdBu family ends; safe for the common
 # colour-vision deficiencies) and a grey middle; Okabe-Ito colours for categories and lines.
@@ -131,6 +132,8 @@ def _add_bars(
     show_legend: bool,
     **where,
 ) -> None:
+    import plotly.graph_objects as go
+
     colours = _option_colours(item)
     spans = [_offsets(item, d.shares or [0.0] * item.n_options) for d in dists]
     for code, label in enumerate(item.labels, start=1):
@@ -210,6 +213,8 @@ def item_figure(
     side by side, n shown; "ved ikke" and skipped answers are counted in the labels only.
     ``hidden`` maps (group, wave) to the reason a group's answers are not shown: the row
     stays, empty and labelled with the reason."""
+    import plotly.graph_objects as go
+
     item = _item(definition, item_key)
     groups = groups if groups is not None else table.groups()
     hidden = hidden or {}
@@ -247,6 +252,8 @@ def small_multiples_figure(
 ) -> go.Figure:
     """One small panel per municipality for one item, wave A above wave B, n shown; a
     hidden group (``hidden``, as in ``item_figure``) keeps its panel, empty and labelled."""
+    from plotly.subplots import make_subplots
+
     item = _item(definition, item_key)
     hidden = hidden or {}
     groups = groups if groups is not None else [g for g in table.groups() if g != "alle"]
@@ -303,6 +310,9 @@ def progression_figure(
 ) -> go.Figure:
     """Mean domain score (items, if there are no domains) by occasion number, one panel per
     group, one line per domain, with 95% t-intervals and n in the hover text."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
     groups = groups if groups is not None else counts.groups()
     rows = math.ceil(len(groups) / columns) if groups else 1
     fig = make_subplots(
@@ -366,6 +376,8 @@ def citizen_trajectory_figure(
     ``occasion_labels`` name the occasions on the x axis (default "1. gang" and the ISO date);
     ``title`` None leaves the title to the page around the figure. With one occasion the
     measures' markers stand side by side rather than on top of each other."""
+    import plotly.graph_objects as go
+
     fig = go.Figure()
     x = list(occasion_labels or [f"{o.number}. gang<br>{o.answered_at[:10]}" for o in trajectory])
     for j, measure in enumerate(_plotted_measures(definition)):

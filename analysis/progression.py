@@ -23,8 +23,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from scipy.stats import t as student_t
-
 from analysis.counts import ALL_GROUP
 from analysis.definitions import QuestionnaireDef
 from analysis.effects import benjamini_hochberg
@@ -227,6 +225,8 @@ class MeanInterval:
 
 def mean_interval_counts(values: Mapping, confidence: float = 0.95) -> MeanInterval:
     """Mean and t-interval from {value: count}; the interval needs n >= 2."""
+    from scipy.stats import t as student_t
+
     n = sum(values.values())
     if n == 0:
         return MeanInterval(0, None, None, None)

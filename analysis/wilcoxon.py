@@ -14,9 +14,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from numbers import Real
 
-import numpy as np
-from scipy.stats import norm
-
 EXACT_MAX_N = 50
 
 
@@ -37,6 +34,9 @@ def wilcoxon_counts(differences: Mapping[Real, int], method: str = "auto") -> Si
 
     ``method`` is ``auto`` (exact up to EXACT_MAX_N non-zero differences), ``exact`` or
     ``asymptotic``."""
+    import numpy as np
+    from scipy.stats import norm
+
     groups: dict[Real, list[int]] = {}  # |d| -> [negatives, positives]
     for d, count in differences.items():
         if count < 0:

@@ -744,6 +744,10 @@ def print_report(app: Figures, ceiling: Figures, args: argparse.Namespace, secon
         for problem in fig.problems:
             print(f"[{fig.label}] {problem}")
     print(f"total run time {seconds:.0f} s")
+    print(
+        f"figure: submit_ratio_to_ceiling={ratio:.2f} p99_ms={app.post_p99:.0f} "
+        f"lost={app.lost} duplicated={app.duplicated}"
+    )
 
 
 # --------------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlmodel import Session
 
+from .answer_counts import forget_answers
 from .answering.links import forget_links, is_spent, link_seal
 from .audit import record
 from .models import (
@@ -373,6 +374,7 @@ def erase_citizen(
     summary = erasure_preview(session, key)
     found = _find_citizen(session, key)
     response_ids = select(Response.id).where(Response.respondent_key == key)
+    forget_answers(session, Response.respondent_key == key)
     session.execute(
         delete(Answer).where(Answer.response_id.in_(response_ids)),
         execution_options={"synchronize_session": False},

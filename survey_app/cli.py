@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 
@@ -22,7 +23,8 @@ from .demo import (
     has_demo_data,
     remove_demo_data,
 )
-from .export import ExportFilter, csv_chunks, export_rows
+from .export import ExportFilter, csv_chunks
+from .export_copy import long_csv
 from .invitations import InvitationError, create_invitations
 from .migrate import upgrade_to_head
 from .questionnaire_schema import comparison_lines, load_directory
@@ -279,14 +281,11 @@ def invite_command(questionnaire, wave_key, municipality, count, base_url):
 def export_command(questionnaire, wave, municipality, no_demo, output):
     """Write the long CSV export (one row per response and item)."""
     filters = ExportFilter(questionnaire, wave, municipality, include_demo=not no_demo)
-    chunks = csv_chunks(export_rows(get_session(), filters))
-    if output:
-        with open(output, "w", encoding="utf-8", newline="") as handle:
-            for chunk in chunks:
-                handle.write(chunk)
-    else:
+    chunks = long_csv(get_session(), filters)
+    sys.stdout.flush()
+    with open(output, "wb") if output else contextlib.nullcontext(sys.stdout.buffer) as handle:
         for chunk in chunks:
-            sys.stdout.write(chunk)
+            handle.write(chunk if isinstance(chunk, bytes) else chunk.encode())
 
 
 @main.command("demo-data")

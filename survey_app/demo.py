@@ -13,6 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
+from .answer_counts import forget_demo, store_answers
 from .answering.answers import OpenText
 from .answering.responses import (
     AnswerValue,
@@ -59,6 +60,7 @@ def remove_demo_data(session: Session) -> None:
     registered for the demo series."""
     demo_citizens = select(Response.respondent_key).where(Response.is_demo.is_(True))
     session.execute(delete(Citizen).where(Citizen.pseudonym.in_(demo_citizens)))
+    forget_demo(session)
     session.execute(delete(Response).where(Response.is_demo.is_(True)))
     for table in (Invitation, SpentLink, LinkDraft):
         session.execute(delete(table).where(table.is_demo.is_(True)))
@@ -194,7 +196,7 @@ def _citizen_series(session: Session, rng: random.Random) -> int:
                 answers = demo_answers(rng, definition, lift)
                 session.add(response)
                 session.flush()
-                session.add_all(answer_rows(definition, response.id, answers))
+                store_answers(session, response, answer_rows(definition, response.id, answers))
                 made += 1
     session.flush()
     return made

@@ -218,10 +218,20 @@ def csv_chunks(
     if for_excel:
         buffer.write("\ufeff")
     writer.writerow(header)
+    # A cell holding a carriage return is quoted as well (as PostgreSQL's COPY does; unquoted,
+    # a reader takes it for the end of the row): written with "\r\n", which is then made "\n".
+    crlf_writer = csv.writer(buffer, delimiter=";" if for_excel else ",", lineterminator="\r\n")
     pending = 1
     for row in rows:
         # The csv module writes None as an empty cell.
-        writer.writerow([inert(cell) if isinstance(cell, str) else cell for cell in row])
+        cells = [inert(cell) if isinstance(cell, str) else cell for cell in row]
+        if any(isinstance(cell, str) and "\r" in cell for cell in cells):
+            crlf_writer.writerow(cells)
+            buffer.seek(buffer.tell() - 2)
+            buffer.write("\n")
+            buffer.truncate()
+        else:
+            writer.writerow(cells)
         pending += 1
         if pending >= rows_per_chunk:
             yield buffer.getvalue()

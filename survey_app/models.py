@@ -241,3 +241,21 @@ class KioskSession(SQLModel, table=True):
         default=None,
         sa_column=Column(ForeignKey("response.id", ondelete="SET NULL"), nullable=True),
     )
+
+
+class AnswerCount(SQLModel, table=True):
+    """How many answers of one kind one group gave to one item in one wave: kept at submit
+    time in the submitting transaction (answers never change), lowered when answers are
+    erased, so the comparison page reads counts without reading answers (answer_counts.py).
+    ``value`` is 0 for a missing code, ``missing`` is "" for an option code."""
+
+    __tablename__ = "answer_count"
+
+    questionnaire_version_id: int = Field(foreign_key="questionnaire_version.id", index=True)
+    wave_id: int = Field(foreign_key="wave.id", primary_key=True)
+    municipality_id: int = Field(foreign_key="municipality.id", primary_key=True)
+    is_demo: bool = Field(default=False, primary_key=True)
+    item_key: str = Field(max_length=60, primary_key=True)
+    value: int = Field(default=0, primary_key=True)
+    missing: str = Field(default="", max_length=20, primary_key=True)
+    count: int = 0

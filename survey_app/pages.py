@@ -4,6 +4,7 @@ import gzip
 import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 from flask import Blueprint, Response, abort, render_template, request, url_for
 
@@ -28,12 +29,16 @@ class Asset:
     digest: str
 
 
+PLOTLY_BUNDLE = Path(__file__).parent / "vendor" / "plotly-basic.min.js"
+
+
 @lru_cache(maxsize=1)
 def plotly_asset() -> Asset:
-    """plotly.js from the installed plotly package, compressed once per process."""
-    from plotly.offline import get_plotlyjs
-
-    body = get_plotlyjs().encode()
+    """plotly.js, compressed once per process: the official "basic" bundle (bar, scatter and
+    pie charts, the only ones drawn here; 0.4 MB gzipped against 1.5 MB for the full bundle),
+    vendored at the version of plotly.js that the installed plotly package writes figures for
+    (tests/test_assets.py checks that they match)."""
+    body = PLOTLY_BUNDLE.read_bytes()
     return Asset(body, gzip.compress(body, 6, mtime=0), hashlib.sha256(body).hexdigest()[:16])
 
 

@@ -18,14 +18,14 @@ from __future__ import annotations
 
 import time
 
-from flask import current_app, request
+from flask import current_app, g, request
 from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
 
 from .auth.users import normalise_email
 from .db import get_session
 from .extensions import limiter
-from .invitations import find_invitation
+from .invitations import find_invitation_with_wave
 
 
 def _config(name: str):
@@ -41,7 +41,10 @@ def _address_and_account() -> str:
 
 
 def _token_exists() -> bool:
-    return find_invitation(get_session(), (request.view_args or {}).get("token", "")) is not None
+    token = (request.view_args or {}).get("token", "")
+    found = find_invitation_with_wave(get_session(), token)
+    g.link_lookup = (token, found)  # the view reads it rather than asking the database again
+    return found is not None
 
 
 def _failed_sign_in(response) -> bool:

@@ -36,3 +36,13 @@ def test_plotly_is_gzipped_for_browsers_that_accept_it_and_cached_for_a_year(app
 def test_a_stale_digest_is_not_served(app):
     reply = app.test_client().get("/assets/plotly-0000000000000000.min.js")
     assert reply.status_code == 404
+
+
+def test_the_served_bundle_is_the_plotly_js_the_figures_are_written_for():
+    from plotly.offline import get_plotlyjs_version
+
+    from survey_app.pages import plotly_asset
+
+    head = plotly_asset().body[:300].decode()
+    assert f"plotly.js (basic - minified) v{get_plotlyjs_version()}\n" in head
+    assert len(plotly_asset().gzipped) < 500_000

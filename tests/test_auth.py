@@ -259,3 +259,21 @@ def test_coordinator_creates_links_for_own_municipality_only(app):
         "/dashboard/invitations", data=dict(form, csrf_token=csrf, municipality="Aalborg")
     )
     assert refused.status_code == 403
+
+
+def test_the_unknown_email_hash_costs_what_a_real_one_does():
+    import time
+
+    from argon2.exceptions import VerifyMismatchError
+
+    from survey_app.auth.users import _DUMMY_HASH, _hasher
+
+    real = _hasher.hash("a real password here")
+    assert _hasher.check_needs_rehash(_DUMMY_HASH) is False
+    timings = []
+    for stored in (_DUMMY_HASH, real, _DUMMY_HASH, real):
+        start = time.perf_counter()
+        with pytest.raises(VerifyMismatchError):
+            _hasher.verify(stored, "wrong")
+        timings.append(time.perf_counter() - start)
+    assert min(timings[0::2]) > 0.3 * min(timings[1::2])

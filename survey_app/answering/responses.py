@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from ..answer_counts import store_answers
 from ..instruments.conditions import visible_item_keys
 from ..invitations import find_invitation_with_wave
 from ..models import Answer, Invitation, QuestionnaireVersion, Response, Wave, utcnow
@@ -171,9 +172,12 @@ class AnsweringContext:
     seal: str  # where the link's used-mark and draft are kept (links.py)
 
 
-def find_context(session: Session, token: str, seal_key: str) -> AnsweringContext | None:
-    """The invitation, wave, questionnaire version and seal behind a token; None if unknown."""
-    found = find_invitation_with_wave(session, token)
+def find_context(
+    session: Session, token: str, seal_key: str, found: tuple | None = None
+) -> AnsweringContext | None:
+    """The invitation, wave, questionnaire version and seal behind a token; None if unknown.
+    ``found`` is what ``find_invitation_with_wave`` gave for the token in this session."""
+    found = found or find_invitation_with_wave(session, token)
     if found is None:
         return None
     invitation, wave, version = found
@@ -230,8 +234,7 @@ def submit_response(
     )
     session.add(response)
     session.flush()  # without a relationship() the answers' parent must be inserted first
-    session.add_all(answer_rows(definition, response.id, answers))
-    session.flush()
+    store_answers(session, response, answer_rows(definition, response.id, answers))
     return response
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlmodel import Session
 from werkzeug.exceptions import NotFound
@@ -37,7 +37,9 @@ for _helper in (display.answer_input_value, display.number_hint, display.show_if
 
 def load_context(session: Session, token: str) -> AnsweringContext:
     """The invitation, wave, questionnaire version and seal behind a token; 404 if unknown."""
-    ctx = find_context(session, token, current_app.config["SEAL_KEY"])
+    looked_up, found = g.pop("link_lookup", (None, None))  # by the rate limit, this request
+    found = found if looked_up == token else None
+    ctx = find_context(session, token, current_app.config["SEAL_KEY"], found)
     if ctx is None:
         abort(404)
     return ctx

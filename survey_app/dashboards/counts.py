@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import defaultdict
 from fractions import Fraction
@@ -15,7 +16,7 @@ from analysis.progression import DOMAIN_PREFIX, ProgressionCounts, add_citizen
 from analysis.reading import MISSING_CODES
 
 from ..access import municipality_condition
-from ..models import Answer, Municipality, QuestionnaireVersion, Response, Wave
+from ..models import Answer, AnswerCount, Municipality, QuestionnaireVersion, Response, Wave
 
 
 def stored_definitions(session: Session, key: str) -> dict[int, QuestionnaireDef]:
@@ -78,31 +79,37 @@ def open_item_keys(session: Session, key: str) -> set[str]:
 
 
 def wave_count_table(session: Session, user, key: str, wave_keys: list[str]) -> CountTable:
-    """Answer counts per closed item, municipality, wave, code and missing code, with ``alle``.
-    Open items (text and number) are no categories and never enter a count table, so no
-    dashboard, chart or counts.csv shows anything of them."""
+    """Answer counts per closed item, municipality, wave, code and missing code, with ``alle``,
+    read from the count table (``answer_counts``), demo answers among them. Open items (text
+    and number) are no categories and never enter a count table, so no dashboard, chart or
+    counts.csv shows anything of them (not even how often they were hidden)."""
+    code = case((AnswerCount.value == 0, None), else_=AnswerCount.value)
+    missing = case((AnswerCount.missing == "", None), else_=AnswerCount.missing)
     query = (
         select(
-            Answer.item_key,
+            AnswerCount.item_key,
             Municipality.name,
             Wave.key,
-            Answer.value,
-            Answer.missing,
-            func.count(),
+            code,
+            missing,
+            func.sum(AnswerCount.count),
         )
-        .join(Response, Response.id == Answer.response_id)
-        .join(Wave, Wave.id == Response.wave_id)
-        .join(QuestionnaireVersion, QuestionnaireVersion.id == Response.questionnaire_version_id)
-        .join(Municipality, Municipality.id == Response.municipality_id)
+        .join(Wave, Wave.id == AnswerCount.wave_id)
+        .join(QuestionnaireVersion, QuestionnaireVersion.id == Wave.questionnaire_version_id)
+        .join(Municipality, Municipality.id == AnswerCount.municipality_id)
         .where(
             QuestionnaireVersion.key == key,
             Wave.key.in_(wave_keys),
-            municipality_condition(user, Response.municipality_id),
-            Answer.item_key.not_in(sorted(open_item_keys(session, key))),
+            AnswerCount.count > 0,
+            municipality_condition(user, AnswerCount.municipality_id),
+            AnswerCount.item_key.not_in(sorted(open_item_keys(session, key))),
         )
-        .group_by(Answer.item_key, Municipality.name, Wave.key, Answer.value, Answer.missing)
+        .group_by(AnswerCount.item_key, Municipality.name, Wave.key, code, missing)
     )
-    return CountTable.from_records(session.execute(query)).with_total(ALL_GROUP)
+    return CountTable.from_records(
+        (item, group, wave, value, missing_code, int(n))
+        for item, group, wave, value, missing_code, n in session.execute(query)
+    ).with_total(ALL_GROUP)
 
 
 def progression_counts(session: Session, key: str, definition: QuestionnaireDef):
@@ -171,6 +178,24 @@ def progression_counts(session: Session, key: str, definition: QuestionnaireDef)
         series = [by_occasion[k] for k in sorted(by_occasion)]
         add_citizen(counts, series, [ALL_GROUP, places[citizen]], measures)
     return counts
+
+
+def citizen_data_key(session: Session, key: str) -> str:
+    """A digest of what ``progression_counts`` reads beyond the definition: the ids of the
+    citizens' responses to ``key`` (answers never change; a response comes or goes) and the
+    municipalities' names. Reads one short row per response, not its answers."""
+    digest = hashlib.sha256()
+    ids = session.execute(
+        select(Response.id)
+        .join(QuestionnaireVersion, QuestionnaireVersion.id == Response.questionnaire_version_id)
+        .where(QuestionnaireVersion.key == key, Response.respondent_key.is_not(None))
+        .order_by(Response.id)
+    ).scalars()
+    for response_id in ids:
+        digest.update(response_id.encode() + b"\n")
+    places = session.execute(select(Municipality.id, Municipality.name).order_by(Municipality.id))
+    digest.update(repr(places.all()).encode())
+    return digest.hexdigest()
 
 
 def questionnaire_titles(session: Session) -> list[tuple[str, str]]:

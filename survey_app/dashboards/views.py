@@ -28,6 +28,7 @@ from ..waves import find_wave
 from .comparison import COUNTS_HEADER, build_sections, count_rows
 from .counts import (
     analysis_definition,
+    citizen_data_key,
     impossible_answers,
     progression_counts,
     questionnaire_titles,
@@ -36,6 +37,7 @@ from .counts import (
     waves_of,
 )
 from .fieldwork import fieldwork_rows, grouped, invitable_waves
+from .memo import computed_once
 from .open_answers import open_answer_page, open_items
 from .pairs import comparable_wave_pairs
 from .progression import build_progression
@@ -147,9 +149,9 @@ def compare(questionnaire: str, wave_a: str, wave_b: str):
     impossible = impossible_answers(session, questionnaire, {waves[wave_a][1], waves[wave_b][1]})
     # A user who sees only their own municipality may find it never answered these waves.
     no_answers = not set(groups) & set(table.groups())
-    sections = [] if no_answers else build_sections(
-        table, definition, wave_a, wave_b, groups, threshold, impossible, titles
-    )  # fmt: skip
+    arguments = (table, definition, wave_a, wave_b, groups, threshold, impossible, titles)
+    key = ("compare", set(table.records()), *arguments[1:])
+    sections = [] if no_answers else computed_once(key, lambda: build_sections(*arguments))
     audit_view("view_comparison", f"{questionnaire}/{wave_a}/{wave_b}")
     session.commit()
     return render_template(
@@ -183,11 +185,20 @@ def progression(questionnaire: str):
     if questionnaire not in {key for key, _ in repeated_questionnaires(session)}:
         abort(404)
     definition = analysis_definition(session, questionnaire)
-    counts = progression_counts(session, questionnaire, definition)
+    # Answers never change, so the citizens' responses (and the places' names) determine the
+    # counts: they are read again only when a response has come or gone.
+    data = ("progression", citizen_data_key(session, questionnaire), definition)
+    counts = computed_once(data, lambda: progression_counts(session, questionnaire, definition))
     groups = _groups_for(current_user, counts.groups())
     threshold = current_app.config["SUPPRESSION_THRESHOLD"]
-    reliabilities = estimated_reliabilities(session, questionnaire, definition)
-    page = build_progression(counts, definition, groups, threshold, reliabilities)
+    reliabilities = computed_once(
+        (*data, "reliability"),
+        lambda: estimated_reliabilities(session, questionnaire, definition),
+    )
+    page = computed_once(
+        (*data, groups, threshold),
+        lambda: build_progression(counts, definition, groups, threshold, reliabilities),
+    )
     audit_view("view_progression", questionnaire)
     session.commit()
     return render_template(

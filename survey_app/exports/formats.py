@@ -11,11 +11,9 @@ that a spreadsheet would run as a formula are made inert in CSV (by the one CSV 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from ..export import csv_chunks, inert
 from ..questionnaire_schema import Questionnaire
@@ -62,7 +60,15 @@ def _sheet_text(cell):
     hold (free text may carry them); other values as they are."""
     if not isinstance(cell, str):
         return cell
-    return inert(ILLEGAL_CHARACTERS_RE.sub("", cell))
+    return inert(_illegal_characters().sub("", cell))
+
+
+@functools.cache
+def _illegal_characters():
+    # openpyxl is imported only when a workbook is written (it is large).
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return ILLEGAL_CHARACTERS_RE
 
 
 def write_xlsx(target: Path, definition: Questionnaire, records: Iterable[WideRecord]) -> None:
@@ -70,6 +76,8 @@ def write_xlsx(target: Path, definition: Questionnaire, records: Iterable[WideRe
 
     The workbook is write-only, so rows go to disk as they come and memory stays small.
     """
+    from openpyxl import Workbook
+
     workbook = Workbook(write_only=True)
     answers = workbook.create_sheet(ANSWERS_SHEET)
     answers.freeze_panes = "A2"

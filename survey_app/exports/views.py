@@ -36,7 +36,8 @@ from ..dashboards.counts import questionnaire_titles, waves_of
 from ..db import get_session
 from ..downloads import csv_download
 from ..errors import error_page
-from ..export import ExportFilter, csv_chunks, export_rows
+from ..export import ExportFilter
+from ..export_copy import long_csv
 from ..models import Municipality, QuestionnaireVersion, Wave
 from ..params import int_param, path_values_checked, text_param
 from ..registry import definition_of, find_version, list_versions
@@ -129,7 +130,7 @@ def _version_of_wave(
 
 def _long_csv(session: Session, wanted: ExportRequest, for_excel: bool = False) -> Iterator[str]:
     """The foundation's long CSV; a coordinator gets only their own municipalities."""
-    return csv_chunks(export_rows(session, _export_filter(wanted)), for_excel=for_excel)
+    return long_csv(session, _export_filter(wanted), for_excel=for_excel)
 
 
 def _export_filter(wanted: ExportRequest) -> ExportFilter:

@@ -14,6 +14,7 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from ..answer_counts import store_answers
 from ..answering.answers import decode, encode
 from ..answering.responses import AnswerValue, answer_rows
 from ..models import (
@@ -204,8 +205,7 @@ def submit(
         with session.begin_nested():
             session.add(response)
             session.flush()
-            session.add_all(answer_rows(definition, response.id, draft(kiosk)))
-            session.flush()
+            store_answers(session, response, answer_rows(definition, response.id, draft(kiosk)))
     except IntegrityError:
         # A simultaneous resend won the race; its response is the one.
         return session.exec(

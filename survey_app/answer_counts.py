@@ -1,0 +1,154 @@
+"""The answer count table: per wave, municipality, item and code how many answers there are.
+
+Answers never change once submitted, so the counts are kept exactly: raised in the submitting
+transaction (``store_answers``), lowered in the erasing one (``forget_answers``) and dropped
+with the demo data (``forget_demo``). The comparison page reads them instead of the answers,
+so its cost grows with items × groups × options, not with the number of answers. Only
+answers with an option code or a missing code are counted (a response without a wave, such
+as a tablet occasion, and free text or number answers are not compared between waves).
+``fresh_counts`` counts the answers themselves: ``rebuild`` and the tests use it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+from sqlalchemy import delete, func, insert, literal, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
+
+from .models import Answer, AnswerCount, Response
+
+KEY_COLUMNS = (
+    "questionnaire_version_id",
+    "wave_id",
+    "municipality_id",
+    "is_demo",
+    "item_key",
+    "value",
+    "missing",
+)
+ANSWER_COLUMNS = tuple(column.name for column in Answer.__table__.columns)
+
+
+def _code(value, missing) -> tuple[int, str] | None:
+    """The count table's (value, missing) for an answer; None when it is not counted."""
+    if value is not None:
+        return int(value), ""
+    if missing is not None:
+        return 0, missing
+    return None
+
+
+def store_answers(session: Session, response: Response, rows: Iterable[Answer]) -> None:
+    """Insert a submitted response's answer rows and count them, in the caller's transaction
+    (``response`` must be flushed already)."""
+    rows = list(rows)
+    if rows:
+        session.execute(
+            insert(Answer), [{name: getattr(row, name) for name in ANSWER_COLUMNS} for row in rows]
+        )
+    if response.wave_id is None:
+        return
+    group = (
+        response.questionnaire_version_id,
+        response.wave_id,
+        response.municipality_id,
+        bool(response.is_demo),
+    )
+    deltas = Counter()
+    for row in rows:
+        code = _code(row.value, row.missing)
+        if code is not None:
+            deltas[(*group, row.item_key, *code)] += 1
+    add_counts(session, deltas)
+
+
+def add_counts(session: Session, deltas: Counter) -> None:
+    """Raise the counts by ``deltas`` (key in ``KEY_COLUMNS`` order -> how many), creating
+    rows as needed; one statement, rows locked in key order so that simultaneous submissions
+    never wait on each other in a cycle."""
+    if not deltas:
+        return
+    dialect = session.get_bind().dialect.name
+    insert_for = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    values = [
+        {**dict(zip(KEY_COLUMNS, key, strict=True)), "count": n}
+        for key, n in sorted(deltas.items())
+    ]
+    statement = insert_for(AnswerCount).values(values)
+    statement = statement.on_conflict_do_update(
+        index_elements=[c for c in KEY_COLUMNS if c != "questionnaire_version_id"],
+        set_={"count": AnswerCount.count + statement.excluded.count},
+    )
+    session.execute(statement)
+
+
+def _grouped(response_filter=None):
+    """Answers counted per count-table key (only responses with a wave; coded answers)."""
+    value = func.coalesce(Answer.value, literal(0))
+    missing = func.coalesce(Answer.missing, literal(""))
+    query = (
+        select(
+            Response.questionnaire_version_id,
+            Response.wave_id,
+            Response.municipality_id,
+            Response.is_demo,
+            Answer.item_key,
+            value,
+            missing,
+            func.count(),
+        )
+        .join(Response, Response.id == Answer.response_id)
+        .where(
+            Response.wave_id.is_not(None),
+            (Answer.value.is_not(None)) | (Answer.missing.is_not(None)),
+        )
+        .group_by(
+            Response.questionnaire_version_id,
+            Response.wave_id,
+            Response.municipality_id,
+            Response.is_demo,
+            Answer.item_key,
+            value,
+            missing,
+        )
+    )
+    return query if response_filter is None else query.where(response_filter)
+
+
+def fresh_counts(session: Session) -> dict[tuple, int]:
+    """The counts as the answers give them now (key in ``KEY_COLUMNS`` order -> count)."""
+    return {tuple(row[:-1]): row[-1] for row in session.execute(_grouped())}
+
+
+def stored_counts(session: Session) -> dict[tuple, int]:
+    """The count table's rows (key in ``KEY_COLUMNS`` order -> count), zero counts left out."""
+    columns = [getattr(AnswerCount, name) for name in KEY_COLUMNS]
+    rows = session.execute(select(*columns, AnswerCount.count).where(AnswerCount.count != 0))
+    return {tuple(row[:-1]): row[-1] for row in rows}
+
+
+def forget_answers(session: Session, response_filter) -> None:
+    """Lower the counts by the answers of the responses ``response_filter`` selects, before
+    they are deleted in the same transaction."""
+    for *key, n in session.execute(_grouped(response_filter)).all():
+        match = [
+            getattr(AnswerCount, name) == part for name, part in zip(KEY_COLUMNS, key, strict=True)
+        ]
+        session.execute(update(AnswerCount).where(*match).values(count=AnswerCount.count - n))
+    session.execute(delete(AnswerCount).where(AnswerCount.count <= 0))
+
+
+def forget_demo(session: Session) -> None:
+    """Drop the counts of demo responses (all demo responses are being deleted)."""
+    session.execute(delete(AnswerCount).where(AnswerCount.is_demo.is_(True)))
+
+
+def rebuild(session: Session) -> int:
+    """Recount every answer into the count table; returns the number of count rows."""
+    session.execute(delete(AnswerCount))
+    columns = [getattr(AnswerCount.__table__.c, name) for name in (*KEY_COLUMNS, "count")]
+    session.execute(insert(AnswerCount).from_select(columns, _grouped()))
+    return session.execute(select(func.count()).select_from(AnswerCount)).scalar_one()
