@@ -132,6 +132,10 @@ def test_a_resend_after_a_lost_confirmation_stores_nothing_twice(app, caseworker
     assert again.headers["Location"].endswith("/kiosk/done")
     assert count_rows(app, Response) == 1
     assert "Tak for dine svar" in caseworker.get("/kiosk/done").text
+    caseworker.set_cookie("session", cookie)  # the stale cookie on the other tablet pages
+    for path in ("/kiosk/answer", "/kiosk/leave"):
+        assert caseworker.get(path).headers["Location"].endswith("/kiosk/done")
+        caseworker.set_cookie("session", cookie)
 
 
 def test_anonymous_response_joins_the_open_wave_by_date(app, caseworker):

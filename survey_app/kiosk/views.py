@@ -595,6 +595,8 @@ def language():
 def leave():
     """The caseworker's PIN ends tablet mode (answers so far are kept)."""
     db = get_session()
+    if _anonymous_already_sent():
+        return _anonymous_sent()
     kiosk = _current_kiosk()
     error = None
     if request.method == "POST":
