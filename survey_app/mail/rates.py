@@ -101,7 +101,9 @@ def response_rates(
     mailed = _counts(session, mailed_query)
     ids = [i for i in invited if municipality_ids is None or i in municipality_ids]
     names = dict(
-        session.execute(select(Municipality.id, Municipality.name).where(Municipality.id.in_(ids)))
+        session.execute(
+            select(Municipality.id, Municipality.name).where(Municipality.id.in_(ids))
+        ).all()
     )
     rows = [
         RateRow(

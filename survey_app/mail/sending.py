@@ -267,7 +267,7 @@ def send_mailing(session: Session, ctx: SendContext, mailing_id: int) -> float |
     wave = session.get(Wave, mailing.wave_id)
     version = session.get(QuestionnaireVersion, wave.questionnaire_version_id)
     texts = mail_texts(ctx.config["QUESTIONNAIRE_DIR"], version.key)
-    places = dict(session.execute(select(Municipality.id, Municipality.name)))
+    places = dict(session.execute(select(Municipality.id, Municipality.name)).all())
     pause = 60.0 / ctx.config["MAIL_RATE_PER_MINUTE"]
     while (delivery := _next_due(session, mailing_id, utcnow())) is not None:
         participant = session.get(Participant, delivery.participant_id)

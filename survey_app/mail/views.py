@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
 
 from ..access import EXPORT_ROLES, INVITE_ROLES, may_invite, roles_required
 from ..audit import record_staff_action
@@ -48,7 +49,7 @@ def _managed_places(session) -> list[Municipality]:
     """The municipalities whose lists the user may manage (admin: all; coordinator: own)."""
     if current_user.user.role not in INVITE_ROLES:
         return []
-    places = session.query(Municipality).order_by(Municipality.name).all()
+    places = session.execute(select(Municipality).order_by(Municipality.name)).scalars()
     return [m for m in places if may_invite(current_user, m.id)]
 
 
@@ -233,7 +234,8 @@ def _participant_for(token: str) -> Participant | None:
     invitation = find_invitation(session, token)
     if invitation is None:
         return None
-    return session.query(Participant).filter(Participant.invitation_id == invitation.id).first()
+    query = select(Participant).where(Participant.invitation_id == invitation.id)
+    return session.execute(query).scalars().first()
 
 
 @bp.route("/paamindelser/<token>", methods=["GET", "POST"])
