@@ -58,6 +58,8 @@ def _mail_config(env: str, secret: str, overrides: dict) -> dict:
         "MAIL_REMINDER_GAP_DAYS": int(_env("MAIL_REMINDER_GAP_DAYS", "5")),
         "MAIL_PURGE_AFTER_DAYS": int(_env("MAIL_PURGE_AFTER_DAYS", "30")),
         "MAIL_SYNC_WITHOUT_REDIS": env != "production",
+        # Tests send in-process unless a test asks for the queue (and its own Redis database).
+        "MAIL_USE_QUEUE": env != "testing",
     }
 
 

@@ -87,20 +87,34 @@ def unique_queue() -> str:
 
 
 def clean_queue(name: str) -> None:
-    """Delete the keys this test run made in Redis db 8 (its queue, registries and jobs)."""
+    """Delete the keys this test run made in Redis db 8: its queue and registries, their jobs
+    (with results and executions) and the workers that listened to it."""
     connection = redis.Redis.from_url(REDIS_URL)
-    job_keys = []
+    job_ids: set[str] = set()
+    workers = {w.decode() for w in connection.smembers(f"rq:workers:{name}")}
     for key in connection.scan_iter(f"rq:*{name}*"):
         kind = connection.type(key)
         if kind == b"zset":
-            job_keys += [f"rq:job:{j.decode()}" for j in connection.zrange(key, 0, -1)]
+            job_ids |= {j.decode() for j in connection.zrange(key, 0, -1)}
         elif kind == b"list":
-            job_keys += [f"rq:job:{j.decode()}" for j in connection.lrange(key, 0, -1)]
+            job_ids |= {j.decode() for j in connection.lrange(key, 0, -1)}
         connection.delete(key)
-    for key in job_keys:
-        connection.delete(key)
-        for extra in connection.scan_iter(f"{key}:*"):
-            connection.delete(extra)
+    for job_id in {j.split(":")[0] for j in job_ids}:
+        for pattern in (f"rq:job:{job_id}*", f"rq:results:{job_id}*", f"rq:execution*{job_id}*"):
+            for key in connection.scan_iter(pattern):
+                connection.delete(key)
+    for worker in workers:
+        name_only = worker.removeprefix("rq:worker:")
+        for key in connection.scan_iter(f"rq:worker:{name_only}*"):
+            connection.delete(key)
+        connection.srem("rq:workers", worker)
+    for key in connection.scan_iter("rq:worker:*"):
+        if (
+            connection.type(key) == b"hash"
+            and name in (connection.hget(key, "queues") or b"").decode()
+        ):
+            connection.delete(key)
+    connection.srem("rq:queues", f"rq:queue:{name}")
 
 
 def body_text(message: EmailMessage) -> str:

@@ -56,6 +56,7 @@ def _app(database_url, tmp_path, smtp, queue_name, **extra):
         MAIL_RATE_PER_MINUTE=600000,
         MAIL_RETRY_DELAYS=[0, 0],
         MAIL_SYNC_WITHOUT_REDIS=False,
+        MAIL_USE_QUEUE=True,
     )
     settings.update(extra)
     app = make_test_app(database_url, tmp_path, **settings)

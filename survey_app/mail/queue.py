@@ -75,10 +75,10 @@ def _enqueue(app: Flask, mailing_id: int, delay: float = 0) -> None:
 def enqueue_mailing(app: Flask, mailing_id: int) -> str:
     """Put the mailing on the queue ("queued"); in development without Redis send it now
     ("sent"). Raises QueueUnavailable in production when Redis cannot be reached."""
-    if _reachable(app):
+    if app.config["MAIL_USE_QUEUE"] and _reachable(app):
         _enqueue(app, mailing_id)
         return "queued"
-    if not app.config["MAIL_SYNC_WITHOUT_REDIS"]:
+    if app.config["MAIL_USE_QUEUE"] and not app.config["MAIL_SYNC_WITHOUT_REDIS"]:
         raise QueueUnavailable(f"Redis at {app.config['REDIS_URL']} cannot be reached")
     run_mailing_now(app, mailing_id)
     return "sent"
