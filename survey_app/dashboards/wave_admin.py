@@ -10,7 +10,7 @@ from ..audit import record_staff_action
 from ..db import get_session
 from ..formatting import danish_datetime
 from ..models import QuestionnaireVersion, Wave
-from ..params import int_param, path_values_checked, text_param
+from ..params import MAX_ID, int_param, path_values_checked, text_param
 from ..wave_changes import close_now, local_input_value, move_closing, parse_local
 from ..waves import WaveError, create_wave, wave_state
 
@@ -91,7 +91,7 @@ def create():
 
 def _change(wave_id: int, action: str):
     session = get_session()
-    wave = session.get(Wave, wave_id)
+    wave = session.get(Wave, wave_id) if wave_id <= MAX_ID else None
     if wave is None or wave.is_demo:
         abort(404)
     version = session.get(QuestionnaireVersion, wave.questionnaire_version_id)
