@@ -174,7 +174,7 @@ def test_mail_texts_can_be_overridden_per_questionnaire_and_are_checked(tmp_path
     texts = mail_texts(tmp_path, "ledighedsydelse")
     assert texts["invitation"]["emne"] == "Hjælp os: {titel}"
     assert "{link}" in texts["invitation"]["tekst"]
-    override.write_text('invitation:\n  tekst: "Uden link"\n', encoding="utf-8")
+    override.write_text('invitation:\n  tekst: "Uden link {afmeld}"\n', encoding="utf-8")
     with pytest.raises(MailTextError, match="link"):
         mail_texts(tmp_path, "ledighedsydelse")
     override.write_text('invitation:\n  emne: "{ukendt}"\n', encoding="utf-8")
