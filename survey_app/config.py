@@ -53,6 +53,8 @@ def _mail_config(env: str, secret: str, overrides: dict) -> dict:
         "MAIL_FROM": _env("MAIL_FROM", "Spørgeskema <noreply@localhost>"),
         "MAIL_QUEUE": _env("MAIL_QUEUE", "survey-app-mail"),
         "MAIL_RATE_PER_MINUTE": float(_env("MAIL_RATE_PER_MINUTE", "60")),
+        # Messages per job: a worker stopping (SIGTERM) finishes at most one batch.
+        "MAIL_BATCH": int(_env("MAIL_BATCH", "50")),
         "MAIL_RETRY_DELAYS": [int(s) for s in _env("MAIL_RETRY_DELAYS", "60,300,1800").split(",")],
         "MAIL_SENDING_STALE_SECONDS": int(_env("MAIL_SENDING_STALE_SECONDS", "600")),
         "MAIL_REMINDER_GAP_DAYS": int(_env("MAIL_REMINDER_GAP_DAYS", "5")),

@@ -44,16 +44,21 @@ def send_context(app: Flask) -> SendContext:
     return SendContext(config=app.config, instance_path=Path(app.instance_path))
 
 
-def run_mailing_now(app: Flask, mailing_id: int) -> float | None:
-    """Send the mailing in this process (the worker's job, or development without Redis)."""
+def run_mailing_now(app: Flask, mailing_id: int, whole: bool = True) -> float | None:
+    """Send the mailing in this process (development without Redis, tests), every due message
+    unless ``whole`` is False (the worker's job: one batch). Returns what send_mailing does."""
     with Session(app.extensions["db_engine"], expire_on_commit=False) as session:
-        return send_mailing(session, send_context(app), mailing_id)
+        while True:
+            wait = send_mailing(session, send_context(app), mailing_id, app.config["MAIL_BATCH"])
+            if not whole or wait != 0:
+                return wait
 
 
 def mailing_job(mailing_id: int) -> None:
-    """The RQ job: send the mailing's due messages, then queue itself again for the deferred."""
+    """The RQ job: send one batch of the mailing's due messages, then queue itself again for
+    the rest (at once) or for the deferred ones (when they are due)."""
     app = current_app._get_current_object() if has_app_context() else _app_from_environment()
-    wait = run_mailing_now(app, mailing_id)
+    wait = run_mailing_now(app, mailing_id, whole=False)
     if wait is not None:
         _enqueue(app, mailing_id, wait)
 

@@ -257,9 +257,12 @@ def _send_one(session, ctx, mailing, delivery, texts, wave, title, place) -> str
     return "sent"
 
 
-def send_mailing(session: Session, ctx: SendContext, mailing_id: int) -> float | None:
-    """Send every due message of the mailing, throttled to ``MAIL_RATE_PER_MINUTE``. Returns
-    the seconds until the next deferred message is due, or None if none is left."""
+def send_mailing(
+    session: Session, ctx: SendContext, mailing_id: int, batch: int = 50
+) -> float | None:
+    """Send up to ``batch`` due messages of the mailing, throttled to ``MAIL_RATE_PER_MINUTE``.
+    Returns the seconds until the next message is due (0: more are due now), or None if none is
+    left. Short batches let a worker stop between them without cutting a message off."""
     mailing = session.get(Mailing, mailing_id)
     if mailing is None:
         return None
@@ -269,10 +272,14 @@ def send_mailing(session: Session, ctx: SendContext, mailing_id: int) -> float |
     texts = mail_texts(ctx.config["QUESTIONNAIRE_DIR"], version.key)
     places = dict(session.execute(select(Municipality.id, Municipality.name)).all())
     pause = 60.0 / ctx.config["MAIL_RATE_PER_MINUTE"]
+    handled = 0
     while (delivery := _next_due(session, mailing_id, utcnow())) is not None:
+        if handled >= batch:
+            return 0.0
         participant = session.get(Participant, delivery.participant_id)
         place = places[participant.municipality_id]
         if _send_one(session, ctx, mailing, delivery, texts, wave, version.title, place):
+            handled += 1
             ctx.sleep(pause)
     waiting = session.execute(
         select(func.min(MailDelivery.next_attempt_at)).where(
