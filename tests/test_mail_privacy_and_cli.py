@@ -183,3 +183,22 @@ def test_mail_texts_can_be_overridden_per_questionnaire_and_are_checked(tmp_path
     override.write_text("afsendr: x\n", encoding="utf-8")
     with pytest.raises(MailTextError, match="afsendr"):
         mail_texts(tmp_path, "ledighedsydelse")
+
+
+def test_demo_data_can_be_replaced_when_the_demo_wave_has_a_participant_list(app):
+    from survey_app.demo import ensure_open_demo_wave, remove_demo_data
+    from survey_app.mail.participants import add_participants, parse_participants
+    from survey_app.mail.sending import queue_invitations
+    from survey_app.registry import find_municipality
+
+    with app.app_context():
+        session = get_session()
+        wave = ensure_open_demo_wave(session)
+        rows = parse_participants(b"anna@example.dk\n")
+        place = find_municipality(session, "Aalborg")
+        add_participants(session, wave, place, rows, app.config["MAIL_LINK_KEY"])
+        queue_invitations(session, wave, None, "test")
+        session.commit()
+        remove_demo_data(session)
+        session.commit()
+    assert count_rows(app, Participant) == 0

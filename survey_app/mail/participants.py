@@ -143,6 +143,7 @@ def add_participants(
             token_hash=participant_token_hash(link_key, nonce),
             wave_id=wave.id,
             municipality_id=municipality.id,
+            is_demo=wave.is_demo,
         )
         session.add(invitation)
         session.flush()
