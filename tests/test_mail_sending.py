@@ -213,3 +213,19 @@ def test_development_mode_writes_mails_to_the_instance_folder(database_url, tmp_
     assert len(written) == 1
     assert b"anna@example.dk" in written[0].read_bytes()
     app.extensions["db_engine"].dispose()
+
+
+def test_each_mailing_shows_the_rate_before_and_after_it(mail_app, smtp):
+    from survey_app.mail.sending import mailing_summaries
+
+    add(mail_app, ["anna@example.dk", "bo@example.dk"])
+    mail(mail_app)
+    client = mail_app.test_client()
+    post(client, link_in(smtp.to("anna@example.dk")[0]).removeprefix("/s/"), FULL_ANSWERS)
+    mail(mail_app, "reminder")
+    with mail_app.app_context():
+        wave = find_wave(get_session(), "ledighedsydelse", "test-open")
+        reminder, invitation = mailing_summaries(get_session(), wave.id, None)
+    assert (invitation.rate_before, invitation.rate_after) == (0.0, 0.5)
+    assert (reminder.rate_before, reminder.rate_after) == (0.5, 0.5)
+    assert reminder.statuses == {"sent": 1} and invitation.statuses == {"sent": 2}

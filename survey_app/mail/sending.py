@@ -297,18 +297,24 @@ def unfinished_mailings(session: Session) -> list[int]:
     return sorted(set(session.execute(query.distinct()).scalars()))
 
 
+def _rate(invited: int, completed: int) -> float | None:
+    return completed / invited if invited else None
+
+
 @dataclass(frozen=True)
 class MailingSummary:
-    """One mailing as the page shows it: counts per status and the rate before and now."""
+    """One mailing as the page shows it: counts per status, and the response rate of its scope
+    (wave, or wave and municipality) when it was made and after it: when the next mailing of
+    the same scope was made, or now for the newest."""
 
     mailing: Mailing
     municipality: str | None
     statuses: dict[str, int]
+    rate_after: float | None
 
     @property
     def rate_before(self) -> float | None:
-        m = self.mailing
-        return m.completed_before / m.invited_before if m.invited_before else None
+        return _rate(self.mailing.invited_before, self.mailing.completed_before)
 
 
 def mailing_summaries(session: Session, wave_id: int, municipality_ids: list[int] | None):
@@ -321,12 +327,16 @@ def mailing_summaries(session: Session, wave_id: int, municipality_ids: list[int
     )
     if municipality_ids is not None:
         query = query.where(Mailing.municipality_id.in_(municipality_ids))
-    summaries = []
-    for mailing, name in session.execute(query):
+    summaries, later = [], {}
+    for mailing, name in session.execute(query).all():
+        scope = mailing.municipality_id
+        if scope not in later:
+            later[scope] = _rate(*group_counts(session, wave_id, scope))
         counts = session.execute(
             select(MailDelivery.status, func.count())
             .where(MailDelivery.mailing_id == mailing.id)
             .group_by(MailDelivery.status)
         )
-        summaries.append(MailingSummary(mailing, name, dict(counts.all())))
+        summaries.append(MailingSummary(mailing, name, dict(counts.all()), later[scope]))
+        later[scope] = _rate(mailing.invited_before, mailing.completed_before)
     return summaries
