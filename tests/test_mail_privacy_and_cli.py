@@ -202,3 +202,22 @@ def test_demo_data_can_be_replaced_when_the_demo_wave_has_a_participant_list(app
         remove_demo_data(session)
         session.commit()
     assert count_rows(app, Participant) == 0
+
+
+def test_lists_are_refused_for_questionnaires_that_are_not_anonymous_or_closed(app):
+    from survey_app.mail.participants import ParticipantError, add_participants, parse_participants
+    from survey_app.registry import find_municipality
+    from survey_app.waves import create_wave
+
+    with app.app_context():
+        session = get_session()
+        now = utcnow()
+        named = create_wave(session, "en-plan", "navngivet", "N", now, now + timedelta(days=9))
+        closed = find_wave(session, "ledighedsydelse", "jan-2019")
+        place = find_municipality(session, "Aalborg")
+        rows = parse_participants(b"anna@example.dk\n")
+        for wave, reason in ((named, "ikke anonymt"), (closed, "lukket")):
+            with pytest.raises(ParticipantError, match=reason):
+                add_participants(session, wave, place, rows, app.config["MAIL_LINK_KEY"])
+        session.rollback()
+    assert count_rows(app, Participant) == 0

@@ -12,7 +12,15 @@ from sqlalchemy import delete, func, select
 from sqlmodel import Session
 
 from ..invitations import takes_invitations
-from ..models import Invitation, MailDelivery, Municipality, Participant, Wave, utcnow
+from ..models import (
+    Invitation,
+    MailDelivery,
+    Municipality,
+    Participant,
+    QuestionnaireVersion,
+    Wave,
+    utcnow,
+)
 from ..waves import as_utc
 from .links import new_nonce, participant_token_hash
 
@@ -117,7 +125,13 @@ def add_participants(
     link_key: str,
 ) -> list[Participant]:
     """Put the addresses on the wave's list, each with its own invitation; refuse all of them
-    (nothing added) if the wave has closed or an address is already on the wave's list."""
+    (nothing added) if the wave has closed, its questionnaire is not anonymous, or an address is
+    already on the wave's list."""
+    version = session.get(QuestionnaireVersion, wave.questionnaire_version_id)
+    if not version.anonymous:
+        # Its responses keep their invitation: an address would put a name to the answers.
+        named = f"»{version.title}« er ikke anonymt; der kan ikke sendes invitationer pr. e-mail."
+        raise ParticipantError([named])
     if not takes_invitations(wave):
         closed = f"Runden »{wave.title}« er lukket; der kan ikke tilføjes deltagere."
         raise ParticipantError([closed])
