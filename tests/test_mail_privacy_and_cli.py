@@ -221,3 +221,10 @@ def test_lists_are_refused_for_questionnaires_that_are_not_anonymous_or_closed(a
                 add_participants(session, wave, place, rows, app.config["MAIL_LINK_KEY"])
         session.rollback()
     assert count_rows(app, Participant) == 0
+
+
+def test_the_worker_says_so_when_redis_cannot_be_reached(database_url, tmp_path):
+    app = make_test_app(database_url, tmp_path, REDIS_URL="redis://127.0.0.1:1/8")
+    result = app.test_cli_runner().invoke(main, ["worker", "--burst"])
+    assert result.exit_code == 1 and "redis://127.0.0.1:1/8" in result.output
+    app.extensions["db_engine"].dispose()

@@ -145,7 +145,13 @@ def register_mail_commands(main: click.Group) -> None:
     @click.option("--burst", is_flag=True, help="Work off what is queued, then exit.")
     def worker_command(burst):
         """Send queued mailings (RQ worker on SURVEY_APP_REDIS_URL)."""
-        run_worker(current_app._get_current_object(), burst=burst)
+        import redis
+
+        app = current_app._get_current_object()
+        try:
+            run_worker(app, burst=burst)
+        except redis.RedisError as exc:
+            raise click.ClickException(f"Redis at {app.config['REDIS_URL']}: {exc}") from exc
 
     @main.command("purge-participants")
     @click.option("--questionnaire", "questionnaire", default=None, help="With --wave.")
