@@ -111,8 +111,8 @@ def upload(questionnaire: str, wave_key: str):
     session = get_session()
     wave = _wave_or_404(questionnaire, wave_key)
     place = _place_from_form(session, allow_all=False)
-    upload = request.files.get("file")
-    data = upload.read(MAX_UPLOAD + 1) if upload else b""
+    sent_file = request.files.get("file")
+    data = sent_file.read(MAX_UPLOAD + 1) if sent_file else b""
     try:
         if len(data) > MAX_UPLOAD:
             raise ParticipantError(["Filen er større end 1 MB."])
