@@ -52,11 +52,13 @@ def create_app(config: dict | None = None) -> Flask:
     from .answering.views import bp as answering_bp
     from .authoring.views import bp as authoring_bp
     from .dashboards.views import bp as dashboards_bp
+    from .dashboards.wave_admin import bp as wave_admin_bp
     from .errors import register_error_handlers
     from .exports.views import bp as exports_bp
     from .formatting import register_filters
     from .kiosk.views import bp as kiosk_bp
     from .labels import register_labels
+    from .mail.views import bp as mail_bp
     from .pages import bp as pages_bp
 
     app.register_blueprint(pages_bp)
@@ -66,6 +68,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(kiosk_bp)
     app.register_blueprint(exports_bp)
     app.register_blueprint(authoring_bp)
+    app.register_blueprint(mail_bp)
+    app.register_blueprint(wave_admin_bp)
     auth.init_app(app)
     register_error_handlers(app)
     register_filters(app)

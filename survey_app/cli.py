@@ -440,3 +440,9 @@ def citizen_erase_command(key, yes):
     )
     session.commit()
     click.echo(f"erased for '{key}': {summary.describe()}")
+
+
+# --- Fieldwork by e-mail (survey_app/mail/cli.py) ---
+from .mail.cli import register_mail_commands  # noqa: E402
+
+register_mail_commands(main)

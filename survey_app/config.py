@@ -35,6 +35,36 @@ def derived_seal_key(secret: str) -> str:
     return hmac.new(secret.encode(), b"survey-app link seal", hashlib.sha256).hexdigest()
 
 
+def derived_mail_link_key(secret: str) -> str:
+    """The key personal mail links are rebuilt with when ``SURVEY_APP_MAIL_LINK_KEY`` is unset."""
+    return hmac.new(secret.encode(), b"survey-app mail link", hashlib.sha256).hexdigest()
+
+
+def _mail_config(env: str, secret: str, overrides: dict) -> dict:
+    """Settings of fieldwork by e-mail (survey_app/mail/)."""
+    return {
+        # Personal links are rebuilt from this key (mail/links.py); it is never in the database.
+        "MAIL_LINK_KEY": overrides.get("MAIL_LINK_KEY")
+        or _env("MAIL_LINK_KEY")
+        or derived_mail_link_key(secret),
+        # smtp://user:pass@host:587 (STARTTLS required), smtp+insecure://host:25 (no TLS, for a
+        # local relay or tests); unset outside production: mails are written to instance/mail/.
+        "SMTP_URL": _env("SMTP_URL"),
+        "MAIL_FROM": _env("MAIL_FROM", "Spørgeskema <noreply@localhost>"),
+        "MAIL_QUEUE": _env("MAIL_QUEUE", "survey-app-mail"),
+        "MAIL_RATE_PER_MINUTE": float(_env("MAIL_RATE_PER_MINUTE", "60")),
+        # Messages per job: a worker stopping (SIGTERM) finishes at most one batch.
+        "MAIL_BATCH": int(_env("MAIL_BATCH", "50")),
+        "MAIL_RETRY_DELAYS": [int(s) for s in _env("MAIL_RETRY_DELAYS", "60,300,1800").split(",")],
+        "MAIL_SENDING_STALE_SECONDS": int(_env("MAIL_SENDING_STALE_SECONDS", "600")),
+        "MAIL_REMINDER_GAP_DAYS": int(_env("MAIL_REMINDER_GAP_DAYS", "5")),
+        "MAIL_PURGE_AFTER_DAYS": int(_env("MAIL_PURGE_AFTER_DAYS", "30")),
+        "MAIL_SYNC_WITHOUT_REDIS": env != "production",
+        # Tests send in-process unless a test asks for the queue (and its own Redis database).
+        "MAIL_USE_QUEUE": env != "testing",
+    }
+
+
 def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
     """Build the app's settings from ``SURVEY_APP_*`` variables, then apply ``overrides``.
 
@@ -100,6 +130,7 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "TESTING": env == "testing",
     }
+    config.update(_mail_config(env, secret, overrides))
     config.update(overrides)
     _check_rate_limit_storage(config)
     return config

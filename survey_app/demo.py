@@ -55,6 +55,17 @@ def has_demo_data(session: Session) -> bool:
     return count > 0
 
 
+def _remove_demo_mail(session: Session) -> None:
+    """Participant lists, mailings and reminder schedules of demo waves (issue 13)."""
+    from .models import MailDelivery, Mailing, Participant, WaveMailSetting
+
+    demo_waves = select(Wave.id).where(Wave.is_demo.is_(True))
+    demo_mailings = select(Mailing.id).where(Mailing.wave_id.in_(demo_waves))
+    session.execute(delete(MailDelivery).where(MailDelivery.mailing_id.in_(demo_mailings)))
+    for table in (Mailing, Participant, WaveMailSetting):
+        session.execute(delete(table).where(table.wave_id.in_(demo_waves)))
+
+
 def remove_demo_data(session: Session) -> None:
     """Delete every row marked as demo (answers go with their responses), and the citizens
     registered for the demo series."""
@@ -62,6 +73,7 @@ def remove_demo_data(session: Session) -> None:
     session.execute(delete(Citizen).where(Citizen.pseudonym.in_(demo_citizens)))
     forget_demo(session)
     session.execute(delete(Response).where(Response.is_demo.is_(True)))
+    _remove_demo_mail(session)
     for table in (Invitation, SpentLink, LinkDraft):
         session.execute(delete(table).where(table.is_demo.is_(True)))
     session.execute(delete(Wave).where(Wave.is_demo.is_(True)))

@@ -259,3 +259,79 @@ class AnswerCount(SQLModel, table=True):
     value: int = Field(default=0, primary_key=True)
     missing: str = Field(default="", max_length=20, primary_key=True)
     count: int = 0
+# --- Fieldwork by e-mail (survey_app/mail/) ---
+# A participant is a personal address on a wave's list, with the invitation made for it. Its link
+# is never stored: it is rebuilt from a key in the app's configuration (mail/links.py). Whether
+# the participant has answered is only known through the link's seal, as everywhere else.
+
+
+class Participant(SQLModel, table=True):
+    """An e-mail address on a wave's participant list in one municipality (personal data)."""
+
+    __table_args__ = (UniqueConstraint("wave_id", "email", name="uq_participant_wave_email"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    wave_id: int = Field(foreign_key="wave.id", index=True)
+    municipality_id: int = Field(foreign_key="municipality.id", index=True)
+    email: str = Field(max_length=254)
+    name: str | None = Field(default=None, max_length=200)
+    department: str | None = Field(default=None, max_length=200)
+    invitation_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("invitation.id"), unique=True, nullable=False)
+    )
+    link_nonce: str = Field(max_length=32)
+    created_at: datetime = Field(default_factory=utcnow)
+    opted_out_at: datetime | None = None
+    failed_at: datetime | None = None
+    failure_reason: str | None = Field(default=None, max_length=300)
+
+
+class Mailing(SQLModel, table=True):
+    """One invitation or reminder mailing of a wave (all municipalities, or one)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    wave_id: int = Field(foreign_key="wave.id", index=True)
+    municipality_id: int | None = Field(default=None, foreign_key="municipality.id")
+    kind: str = Field(max_length=20)  # invitation | reminder
+    created_at: datetime = Field(default_factory=utcnow)
+    created_by: str = Field(max_length=254)
+    recipients: int = 0
+    invited_before: int = 0
+    completed_before: int = 0
+
+
+class MailDelivery(SQLModel, table=True):
+    """One message of a mailing to one participant. ``sending`` is committed before the SMTP
+    conversation and ``sent`` after it, so a retried job never sends the same message twice."""
+
+    __tablename__ = "mail_delivery"
+    __table_args__ = (
+        UniqueConstraint("mailing_id", "participant_id", name="uq_delivery_mailing_participant"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    mailing_id: int = Field(
+        sa_column=Column(ForeignKey("mailing.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    participant_id: int = Field(
+        sa_column=Column(
+            ForeignKey("participant.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    # queued | deferred | sending | sent | failed | uncertain
+    status: str = Field(default="queued", max_length=20, index=True)
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    claimed_at: datetime | None = None
+    sent_at: datetime | None = None
+    message_id: str | None = Field(default=None, max_length=200)
+    last_error: str | None = Field(default=None, max_length=300)
+
+
+class WaveMailSetting(SQLModel, table=True):
+    """Per wave: days after the invitation on which reminders go out by themselves."""
+
+    __tablename__ = "wave_mail_setting"
+
+    wave_id: int = Field(foreign_key="wave.id", primary_key=True)
+    reminder_days: str = Field(default="", max_length=60)  # e.g. "7,14"

@@ -183,6 +183,8 @@ def fuzzed(database_url, tmp_path_factory):
         "wave_a": ["jan-2019"],
         "wave_b": ["sommer-2020"],
         "wave": ["jan-2019", "ledighedsydelse/test-open"],
+        "wave_key": ["test-open", "jan-2019"],
+        "wave_id": ["1", "4"],
         "pseudonym": [CITIZEN],
         "name": ["ledighedsydelse.csv", "ledighedsydelse.wide.csv", "en-plan.codebook.csv"],
         "filename": ["style.css"],
