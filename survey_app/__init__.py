@@ -57,6 +57,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .kiosk.views import bp as kiosk_bp
     from .labels import register_labels
     from .pages import bp as pages_bp
+    from .trials.views import bp as trials_bp
 
     app.register_blueprint(pages_bp)
     app.register_blueprint(answering_bp)
@@ -64,6 +65,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(admin_bp)
     app.register_blueprint(kiosk_bp)
     app.register_blueprint(exports_bp)
+    app.register_blueprint(trials_bp)
     auth.init_app(app)
     register_error_handlers(app)
     register_filters(app)

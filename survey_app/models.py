@@ -225,3 +225,39 @@ class KioskSession(SQLModel, table=True):
         default=None,
         sa_column=Column(ForeignKey("response.id", ondelete="SET NULL"), nullable=True),
     )
+
+
+class TrialNarrative(SQLModel, table=True):
+    """One saved version of a trial's report narrative (Markdown, sections 1-4); the newest
+    version counts. Versions are never changed, so who wrote what and when stays known."""
+
+    __tablename__ = "trial_narrative"
+    __table_args__ = (UniqueConstraint("trial_key", "version", name="uq_trial_narrative_version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    trial_key: str = Field(max_length=60, index=True)
+    version: int
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    author: str = Field(max_length=254)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class RegistryIndicator(SQLModel, table=True):
+    """A registry figure beside the survey (e.g. from jobindsats.dk), with its source."""
+
+    __tablename__ = "registry_indicator"
+    __table_args__ = (
+        UniqueConstraint(
+            "trial_key", "municipality_id", "indicator", "period", name="uq_registry_indicator"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    trial_key: str = Field(max_length=60, index=True)
+    municipality_id: int = Field(foreign_key="municipality.id")
+    indicator: str = Field(max_length=200)
+    period: str = Field(max_length=60)
+    value: float
+    source: str = Field(max_length=300)
+    imported_at: datetime = Field(default_factory=utcnow)
+    imported_by: str = Field(max_length=254)
