@@ -385,3 +385,13 @@ def citizen_erase_command(key, yes):
     )
     session.commit()
     click.echo(f"erased for '{key}': {summary.describe()}")
+
+
+def _register_trial_commands() -> None:
+    from .trials.commands import import_indicators_command, report_command
+
+    main.add_command(report_command)
+    main.add_command(import_indicators_command)
+
+
+_register_trial_commands()

@@ -15,7 +15,7 @@ from . import narrative
 from .ledelsestilsyn import CHECKLIST, store_case
 
 # Reviewed cases per participating municipality (seed 003 names the four).
-TILSYN_CASES = {"Aalborg": 24, "Vesthimmerland": 11, "Thisted": 8, "Jammerbugt": 3}
+TILSYN_CASES = {"Aalborg": 24, "Vesthimmerland": 11, "Thisted": 8, "Jammerbugt": 6}
 REVALIDERING_CASEWORKERS = {"Aalborg": 9, "Vesthimmerland": 6, "Thisted": 5, "Jammerbugt": 3}
 DEMO_AUTHOR = "evaluator@demo.invalid"
 

@@ -20,8 +20,11 @@ from .trials import SuccessCriterion
 MISSING_LABELS = {"ved_ikke": "Ved ikke", "ubesvaret": "Ubesvaret", "ikke_relevant": "Ikke relevant"}
 
 
-def missing_label(code: str) -> str:
-    """The Danish column heading of a missing code (any code, also ones added later)."""
+def missing_label(code: str, item: ItemDef | None = None) -> str:
+    """The Danish column heading of a missing code (any code, also ones added later); for
+    ``ved_ikke`` the item's own label of its non-substantive option."""
+    if code == "ved_ikke" and item is not None:
+        return item.non_substantive_label
     return MISSING_LABELS.get(code, code.replace("_", " ").capitalize())
 
 

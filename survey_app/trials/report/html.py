@@ -21,12 +21,17 @@ caption{text-align:left;font-weight:bold;padding:.3rem 0}.placeholder{border:2px
 """
 
 
+def _row(cells: list[str]) -> str:
+    """One body row; a hidden group's reason spans the row instead of empty cells."""
+    head = f'<tr><th scope="row">{html.escape(cells[0])}</th>'
+    if len(cells) > 2 and not any(cells[2:]):
+        return head + f'<td colspan="{len(cells) - 1}">{html.escape(cells[1])}</td></tr>'
+    return head + "".join(f"<td>{html.escape(c)}</td>" for c in cells[1:]) + "</tr>"
+
+
 def _table(block: Table) -> str:
     head = "".join(f'<th scope="col">{html.escape(h)}</th>' for h in block.header)
-    rows = "".join(
-        "<tr>" + f'<th scope="row">{html.escape(r[0])}</th>' + "".join(f"<td>{html.escape(c)}</td>" for c in r[1:]) + "</tr>"
-        for r in block.rows
-    )  # fmt: skip
+    rows = "".join(_row(r) for r in block.rows)
     return (
         f"<table><caption>{html.escape(block.caption)}</caption>"
         f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"

@@ -92,14 +92,14 @@ def item_tables(result: ItemResult, titles: list[str]) -> list[Table]:
     for wave, title in zip(result.waves, titles, strict=True):
         rows_in = result.by_wave[wave]
         criteria = next((r.shares for r in rows_in if not r.hidden), [])
-        header = ["Kommune", *item.labels, "n", *[missing_label(c) for c in result.missing_codes]]
+        header = ["Kommune", *item.labels, "n", *[missing_label(c, item) for c in result.missing_codes]]
         if item.scale_type == "yes_no":
             header.append("Andel ja (95 % KI)")
         header += [f"{c.label} (95 % KI)" for c, _ in criteria]
         rows = []
         for row in rows_in:
             if row.hidden:
-                rows.append([_group(row.group), row.hidden] + [""] * (len(header) - 2))
+                rows.append([_group(row.group), row.hidden[:1].upper() + row.hidden[1:]] + [""] * (len(header) - 2))
                 continue
             cells = [_group(row.group), *map(str, row.counts.counts), str(row.counts.n)]
             cells += [str(row.missing.get(c, 0)) for c in result.missing_codes]
