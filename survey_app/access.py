@@ -19,7 +19,7 @@ from .models import Municipality
 from .registry import find_municipality
 
 DASHBOARD_ROLES = ("admin", "evaluator", "coordinator", "caseworker", "manager")
-# Management (ledelsen) enters ledelsestilsyn cases for its own municipality and sees the dashboards.
+# Management (ledelsen) enters ledelsestilsyn cases for its own municipality; sees dashboards.
 MANAGER_ROLE = "manager"
 EXPORT_ROLES = ("admin", "evaluator", "coordinator")
 # Bound by a data agreement: may export row-level anonymous answers of groups of any size.

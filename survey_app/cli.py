@@ -185,7 +185,9 @@ def create_wave_command(questionnaire, wave_key, title, title_en, opens, closes,
 @click.option("--municipality", required=True, help="Short name, e.g. Aalborg.")
 @click.option("--count", type=int, required=True)
 @click.option("--base-url", default=None, help="Default: http://127.0.0.1:5000")
-@click.option("--force", is_flag=True, help="Invite a municipality outside the trial's participants.")
+@click.option(
+    "--force", is_flag=True, help="Invite a municipality outside the trial's participants."
+)
 def invite_command(questionnaire, wave_key, municipality, count, base_url, force):
     """Create COUNT invitation links and write them as CSV (token,url) to standard output."""
     from .trials.trials import outside_participants
@@ -298,7 +300,9 @@ def setup_command(demo):
 @main.command("create-user")
 @click.argument("email")
 @click.option(
-    "--role", type=click.Choice(["admin", "evaluator", "coordinator", "caseworker", "manager"]), required=True
+    "--role",
+    type=click.Choice(["admin", "evaluator", "coordinator", "caseworker", "manager"]),
+    required=True,
 )
 @click.option("--municipality", "municipalities", multiple=True, help="Repeat for several.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")

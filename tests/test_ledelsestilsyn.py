@@ -10,13 +10,23 @@ from survey_app.models import Response
 from tests.conftest import count_rows, csrf_token_from, signed_in_client
 
 URL = "/trials/ledelsestilsyn/"
-ITEMS = ["afgjort_uden_lae265", "egen_laege_inddraget", "tvivl_dokumentationsgrundlag",
-         "lae265_forlaenget_sagsbehandling", "lae265_grundet_tvivl"]  # fmt: skip
+ITEMS = [
+    "afgjort_uden_lae265",
+    "egen_laege_inddraget",
+    "tvivl_dokumentationsgrundlag",
+    "lae265_forlaenget_sagsbehandling",
+    "lae265_grundet_tvivl",
+]
 
 
 def form(page_text, municipality, answers):
-    data = {"csrf_token": csrf_token_from(page_text), "municipality": municipality,
-            "submission_key": re.search(r'name="submission_key" value="([0-9a-f]+)"', page_text).group(1)}  # fmt: skip
+    data = {
+        "csrf_token": csrf_token_from(page_text),
+        "municipality": municipality,
+        "submission_key": re.search(r'name="submission_key" value="([0-9a-f]+)"', page_text).group(
+            1
+        ),
+    }
     data.update({f"item-{k}": v for k, v in zip(ITEMS, answers, strict=True)})
     return data
 
@@ -30,7 +40,9 @@ def test_manager_enters_many_cases_in_a_row(app):
     client = signed_in_client(app, "manager", ["Thisted"])
     for answers in (["1", "1", "2", "1", "2"], ["2", "ved_ikke", "ved_ikke", "ved_ikke", "1"]):
         reply = enter(client, "Thisted", answers)
-        assert reply.status_code == 302 and reply.headers["Location"].endswith("municipality=Thisted")
+        assert reply.status_code == 302 and reply.headers["Location"].endswith(
+            "municipality=Thisted"
+        )
     page = client.get(URL + "?municipality=Thisted")
     assert "Sagen er gemt for Thisted" in page.text and "registreret 2 sager" in page.text
     assert count_rows(app, Response) == 2
@@ -61,7 +73,9 @@ def test_caseworkers_and_evaluators_cannot_enter_cases(app):
 def test_results_page_tallies_each_check_with_wilson(app):
     client = signed_in_client(app, "coordinator", ["Aalborg"])
     for i in range(7):  # 5 ja, 2 nej on the first check; "ikke relevant" twice on the second
-        enter(client, "Aalborg", ["1" if i < 5 else "2", "ved_ikke" if i < 2 else "1", "2", "2", "2"])
+        enter(
+            client, "Aalborg", ["1" if i < 5 else "2", "ved_ikke" if i < 2 else "1", "2", "2", "2"]
+        )
     evaluator = signed_in_client(app, "evaluator")
     page = evaluator.get("/trials/revalidering/resultater/ledelsestilsyn/loebende").text
     section = page.split('id="item-afgjort_uden_lae265"')[1].split('id="item-egen_laege')[0]
@@ -80,5 +94,12 @@ def test_results_page_refuses_unknown_trial_questionnaire_and_wave(app):
     client = signed_in_client(app, "evaluator")
     assert client.get("/trials/findes-ikke/").status_code == 404
     assert client.get("/trials/revalidering/resultater/mentor/jan-2019").status_code == 404
-    assert client.get("/trials/ledighedsydelse/resultater/ledighedsydelse/jan-2099").status_code == 404
-    assert client.get("/trials/ledighedsydelse/resultater/ledighedsydelse/jan-2019+jan-2019").status_code == 404
+    assert (
+        client.get("/trials/ledighedsydelse/resultater/ledighedsydelse/jan-2099").status_code == 404
+    )
+    assert (
+        client.get(
+            "/trials/ledighedsydelse/resultater/ledighedsydelse/jan-2019+jan-2019"
+        ).status_code
+        == 404
+    )

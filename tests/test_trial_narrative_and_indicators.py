@@ -17,7 +17,10 @@ def test_narrative_saves_versions_with_author_and_refuses_unknown_headings(app):
     page = client.get(URL)
     assert "# Indledning" in page.text
     token = csrf_token_from(page.text)
-    for text in ("# Indledning\n\nFørste udkast.", "# Indledning\n\nAndet udkast.\n\n# Resumé\n\nKort."):
+    for text in (
+        "# Indledning\n\nFørste udkast.",
+        "# Indledning\n\nAndet udkast.\n\n# Resumé\n\nKort.",
+    ):
         assert client.post(URL, data={"text": text, "csrf_token": token}).status_code == 302
     refused = client.post(URL, data={"text": "# Konklusion\n\nx", "csrf_token": token})
     assert refused.status_code == 400 and "Konklusion" in refused.text
@@ -28,7 +31,11 @@ def test_narrative_saves_versions_with_author_and_refuses_unknown_headings(app):
 
 def test_empty_sections_are_placeholders_in_the_report(app, tmp_path):
     found = sections("# Indledning\n\nTekst.\n\n# Resumé\n")
-    assert found["Indledning"] == "Tekst." and found["Resumé"] == "" and found["Hovedkonklusioner"] == ""
+    assert (
+        found["Indledning"] == "Tekst."
+        and found["Resumé"] == ""
+        and found["Hovedkonklusioner"] == ""
+    )
     out = tmp_path / "r.html"
     result = app.test_cli_runner().invoke(
         main, ["report", "--trial", "mentor", "--format", "html", "--output", str(out)]
@@ -43,23 +50,38 @@ def test_coordinators_cannot_edit_the_narrative(app):
 
 def test_indicators_import_whole_file_and_appear_in_the_report(app, tmp_path):
     path = tmp_path / "ind.csv"
-    path.write_text(HEADER + "ledighedsydelse,Aalborg,Gns. længde af ledighedsydelse (uger),2018-07,41.5,jobindsats.dk\n"
-                    "ledighedsydelse,Thisted,Gns. længde af ledighedsydelse (uger),2018-07,\"38,0\",jobindsats.dk\n",
-                    encoding="utf-8")  # fmt: skip
+    path.write_text(
+        HEADER + "ledighedsydelse,Aalborg,Gns. længde (uger),2018-07,41.5,jobindsats.dk\n"
+        'ledighedsydelse,Thisted,Gns. længde (uger),2018-07,"38,0",jobindsats.dk\n',
+        encoding="utf-8",
+    )
     result = app.test_cli_runner().invoke(main, ["import-indicators", str(path)])
     assert result.exit_code == 0 and "imported 2" in result.output
     out = tmp_path / "r.html"
-    app.test_cli_runner().invoke(main, ["report", "--trial", "ledighedsydelse", "--format", "html", "--output", str(out)])
+    app.test_cli_runner().invoke(
+        main, ["report", "--trial", "ledighedsydelse", "--format", "html", "--output", str(out)]
+    )
     page = out.read_text(encoding="utf-8")
-    assert "Registerindikatorer" in page and "jobindsats.dk" in page and "41,5" in page and "38" in page
+    assert (
+        "Registerindikatorer" in page
+        and "jobindsats.dk" in page
+        and "41,5" in page
+        and "38" in page
+    )
 
 
 def test_a_bad_row_is_named_and_nothing_is_imported(app, tmp_path):
     path = tmp_path / "ind.csv"
     good = "ledighedsydelse,Aalborg,Gns. længde,2018-07,41.5,jobindsats.dk\n"
     for bad, message in [
-        ("ledighedsydelse,Aalborg,Gns. længde,2020-07,mange,jobindsats.dk\n", "linje 3, kolonne value"),
-        ("ledighedsydelse,Gotham,Gns. længde,2020-07,1,jobindsats.dk\n", "linje 3, kolonne municipality"),
+        (
+            "ledighedsydelse,Aalborg,Gns. længde,2020-07,mange,jobindsats.dk\n",
+            "linje 3, kolonne value",
+        ),
+        (
+            "ledighedsydelse,Gotham,Gns. længde,2020-07,1,jobindsats.dk\n",
+            "linje 3, kolonne municipality",
+        ),
         ("findes-ikke,Aalborg,Gns. længde,2020-07,1,jobindsats.dk\n", "linje 3, kolonne trial"),
         ("ledighedsydelse,Aalborg,Gns. længde,2020-07,1,\n", "linje 3, kolonne source"),
         ("ledighedsydelse,Aalborg,=HYPERLINK(),2020-07,1,x\n", "linje 3, kolonne indicator"),
@@ -79,11 +101,17 @@ def test_indicator_upload_on_the_trial_page(app):
     import io
 
     bad = HEADER + "revalidering,Aalborg,x,2018,1,kilde\n"  # another trial than the page's
-    reply = client.post("/trials/ledighedsydelse/indikatorer", follow_redirects=True,
-                        data={"csrf_token": token, "file": (io.BytesIO(bad.encode()), "i.csv")})  # fmt: skip
+    reply = client.post(
+        "/trials/ledighedsydelse/indikatorer",
+        follow_redirects=True,
+        data={"csrf_token": token, "file": (io.BytesIO(bad.encode()), "i.csv")},
+    )
     assert "Intet er importeret" in reply.text and "kolonne trial" in reply.text
     good = HEADER + "ledighedsydelse,Aalborg,Antal i fleksjob,2020-07,12,fagsystem\n"
-    reply = client.post("/trials/ledighedsydelse/indikatorer", follow_redirects=True,
-                        data={"csrf_token": token, "file": (io.BytesIO(good.encode()), "i.csv")})  # fmt: skip
+    reply = client.post(
+        "/trials/ledighedsydelse/indikatorer",
+        follow_redirects=True,
+        data={"csrf_token": token, "file": (io.BytesIO(good.encode()), "i.csv")},
+    )
     assert "1 indikatorer er importeret" in reply.text and "Antal i fleksjob" in reply.text
     assert count_rows(app, RegistryIndicator) == 1

@@ -102,21 +102,28 @@ def check_tables_against_export(tables, counts, labels_to_codes):
 def test_docx_has_seed_003_outline_and_bilag_equal_the_export(demo_app, tmp_path):
     document = Document(str(report_file(demo_app, tmp_path, "docx")))
     assert docx_outline(document) == list(OUTLINE)
-    assert any("TOC" in (i.text or "") for i in document.element.body.iter() if i.tag.endswith("instrText"))
+    assert any(
+        "TOC" in (i.text or "") for i in document.element.body.iter() if i.tag.endswith("instrText")
+    )
     assert "[Afsnittet er ikke skrevet endnu" in "\n".join(p.text for p in document.paragraphs)
     sections = docx_tables_by_section(document)
     with demo_app.app_context():
         from survey_app.registry import definition_of, find_version
 
         session = get_session()
-        definitions = {k: definition_of(find_version(session, k)) for k in ("ledelsestilsyn", "revalidering")}
+        definitions = {
+            k: definition_of(find_version(session, k)) for k in ("ledelsestilsyn", "revalidering")
+        }
 
     def matcher(key):
         definition = definitions[key]
 
         def match(caption):
             for item in definition.items:
-                if caption.startswith(" ".join(item.text.da.split())[:40]) and " mod " not in caption:
+                if (
+                    caption.startswith(" ".join(item.text.da.split())[:40])
+                    and " mod " not in caption
+                ):
                     scale = definition.scale_for(item)
                     codes = {o.label.da: str(o.code) for o in scale.options}
                     if scale.non_substantive:
@@ -127,10 +134,14 @@ def test_docx_has_seed_003_outline_and_bilag_equal_the_export(demo_app, tmp_path
 
         return match
 
-    tilsyn = check_tables_against_export(sections[OUTLINE[6]], export_counts(demo_app, "ledelsestilsyn"),
-                                         matcher("ledelsestilsyn"))  # fmt: skip
-    survey = check_tables_against_export(sections[OUTLINE[7]], export_counts(demo_app, "revalidering", "jan-2019"),
-                                         matcher("revalidering"))  # fmt: skip
+    tilsyn = check_tables_against_export(
+        sections[OUTLINE[6]], export_counts(demo_app, "ledelsestilsyn"), matcher("ledelsestilsyn")
+    )
+    survey = check_tables_against_export(
+        sections[OUTLINE[7]],
+        export_counts(demo_app, "revalidering", "jan-2019"),
+        matcher("revalidering"),
+    )
     assert tilsyn >= 5 * 2 * 5 and survey >= 5 * 2  # every check, shown groups, Ja/Nej
 
 
@@ -139,18 +150,23 @@ def test_pdf_has_the_outline_and_no_suppressed_numbers(demo_app, tmp_path):
         pytest.skip("pdftotext (Debian poppler-utils) is not installed")
     path = report_file(demo_app, tmp_path, "pdf")
     assert path.read_bytes().startswith(b"%PDF")
-    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
-                          check=True).stdout  # fmt: skip
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
     flat = " ".join(text.split())
     positions = [flat.find(heading) for heading in OUTLINE]
     assert -1 not in positions and positions == sorted(positions), positions
-    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
+    fonts = subprocess.run(
+        ["pdffonts", str(path)], capture_output=True, text=True, check=True
+    ).stdout
     assert all(" yes " in line for line in fonts.splitlines()[2:]), fonts  # every font embedded
     # Jammerbugt answered the survey with 3 caseworkers: hidden, never with numbers
     bilag2 = text[text.find("Bilag 2: surveyresultater") :]
     lines = [line for line in bilag2.splitlines() if line.strip().startswith("Jammerbugt")]
     assert len(lines) >= 5  # one per item
-    assert all(line.split("Jammerbugt", 1)[1].strip() == "Færre end 5 svar" for line in lines), lines
+    assert all(line.split("Jammerbugt", 1)[1].strip() == "Færre end 5 svar" for line in lines), (
+        lines
+    )
 
 
 def test_html_is_self_contained_and_hides_small_groups(demo_app, tmp_path):
@@ -163,7 +179,11 @@ def test_html_is_self_contained_and_hides_small_groups(demo_app, tmp_path):
     rows = re.findall(r'<tr><th scope="row">Jammerbugt</th>(.*?)</tr>', page)
     bilag2 = page[page.find(OUTLINE[7]) :]
     hidden = re.findall(r'<tr><th scope="row">Jammerbugt</th>(.*?)</tr>', bilag2)
-    assert rows and hidden and all("Færre end 5 svar" in r and not re.search(r">\d", r) for r in hidden)
+    assert (
+        rows
+        and hidden
+        and all("Færre end 5 svar" in r and not re.search(r">\d", r) for r in hidden)
+    )
 
 
 def test_report_download_button_and_coordinator_sees_own_municipality_only(demo_app):
@@ -178,7 +198,10 @@ def test_report_download_button_and_coordinator_sees_own_municipality_only(demo_
 
 def test_report_refuses_unknown_trial_and_format(demo_app, tmp_path):
     runner = demo_app.test_cli_runner()
-    bad = runner.invoke(main, ["report", "--trial", "findes-ikke", "--format", "docx", "--output", str(tmp_path / "x")])
+    bad = runner.invoke(
+        main,
+        ["report", "--trial", "findes-ikke", "--format", "docx", "--output", str(tmp_path / "x")],
+    )
     assert bad.exit_code != 0 and "findes-ikke" in bad.output
     assert not (tmp_path / "x").exists()
     client = signed_in_client(demo_app, "evaluator")

@@ -25,7 +25,9 @@ def demo_app(app):
 
 
 def export_counts(app):
-    output = app.test_cli_runner().invoke(main, ["export", "--questionnaire", "ledighedsydelse"]).output
+    output = (
+        app.test_cli_runner().invoke(main, ["export", "--questionnaire", "ledighedsydelse"]).output
+    )
     counts = Counter()
     for row in csv.DictReader(io.StringIO(output)):
         if row["item"] == "kvalitet_revurdering" and row["value"]:
@@ -59,7 +61,9 @@ def answer_historic(app, wave, municipality, values):
         session = get_session()
         for token, value in zip(tokens, values, strict=True):
             ctx = find_context(session, token, app.config["SEAL_KEY"])
-            submit_response(session, ctx, {"forenklet_sagsbehandling": 3, "kvalitet_revurdering": value})
+            submit_response(
+                session, ctx, {"forenklet_sagsbehandling": 3, "kvalitet_revurdering": value}
+            )
         session.commit()
 
 
@@ -70,7 +74,10 @@ def test_two_waves_show_newcombe_difference_from_the_export(app):
     answer_historic(app, "sommer-2020", "Thisted", [2, 2, 2, 1, 4])
     counts = export_counts(app)
     a = (counts[("jan-2019", True)], counts[("jan-2019", True)] + counts[("jan-2019", False)])
-    b = (counts[("sommer-2020", True)], counts[("sommer-2020", True)] + counts[("sommer-2020", False)])
+    b = (
+        counts[("sommer-2020", True)],
+        counts[("sommer-2020", True)] + counts[("sommer-2020", False)],
+    )
     assert a == (3, 11) and b == (10, 12)
     d, low, high = share_difference(b[0], b[1], a[0], a[1])
     page = signed_in_client(app, "evaluator").get(BASE + "jan-2019+sommer-2020").text

@@ -17,13 +17,20 @@ def test_shipped_trials_are_valid_and_name_the_seeds_participants():
     assert errors == []
     by_key = {t.key: t for t in trials}
     assert {"revalidering", "ledighedsydelse", "mentor"} <= set(by_key)
-    assert by_key["revalidering"].participants == ["Vesthimmerland", "Thisted", "Jammerbugt", "Aalborg"]
+    assert by_key["revalidering"].participants == [
+        "Vesthimmerland",
+        "Thisted",
+        "Jammerbugt",
+        "Aalborg",
+    ]
     assert by_key["ledighedsydelse"].participants == []
     assert "nævne" in by_key["ledighedsydelse"].participants_note
     criterion = by_key["ledighedsydelse"].success_criteria[0]
     assert (criterion.item, criterion.options, criterion.direction) == (
-        "kvalitet_revurdering", [2, 3, 4], "higher",
-    )  # fmt: skip
+        "kvalitet_revurdering",
+        [2, 3, 4],
+        "higher",
+    )
 
 
 def _copy(tmp_path: Path) -> Path:
@@ -35,8 +42,10 @@ def _copy(tmp_path: Path) -> Path:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (("[Vesthimmerland, Thisted, Jammerbugt, Aalborg]", "[Vesthimmerland, Furesø]"),
-         "participants[1]: 'Furesø' is not a municipality"),
+        (
+            ("[Vesthimmerland, Thisted, Jammerbugt, Aalborg]", "[Vesthimmerland, Furesø]"),
+            "participants[1]: 'Furesø' is not a municipality",
+        ),
         (("item: mere_smidig_sagsbehandling", "item: findes_ikke"), "'findes_ikke' is not an item"),
         (("options: [4, 5]", "options: [4, 9]"), "[9] not options"),
         (("direction: higher", "direction: up"), "success_criteria.0.direction"),
@@ -69,14 +78,51 @@ def test_check_questionnaires_lists_the_trials():
 def test_cli_refuses_invitations_outside_the_participants_without_force(app):
     open_wave(app, questionnaire="revalidering", key="r-open")
     runner = app.test_cli_runner()
-    refused = runner.invoke(main, ["invite", "--questionnaire", "revalidering", "--wave", "r-open",
-                                   "--municipality", "Hjørring", "--count", "2"])  # fmt: skip
+    refused = runner.invoke(
+        main,
+        [
+            "invite",
+            "--questionnaire",
+            "revalidering",
+            "--wave",
+            "r-open",
+            "--municipality",
+            "Hjørring",
+            "--count",
+            "2",
+        ],
+    )
     assert refused.exit_code != 0 and "does not take part" in refused.output
-    forced = runner.invoke(main, ["invite", "--questionnaire", "revalidering", "--wave", "r-open",
-                                  "--municipality", "Hjørring", "--count", "2", "--force"])  # fmt: skip
+    forced = runner.invoke(
+        main,
+        [
+            "invite",
+            "--questionnaire",
+            "revalidering",
+            "--wave",
+            "r-open",
+            "--municipality",
+            "Hjørring",
+            "--count",
+            "2",
+            "--force",
+        ],
+    )
     assert forced.exit_code == 0 and forced.output.count("http") == 2
-    ok = runner.invoke(main, ["invite", "--questionnaire", "revalidering", "--wave", "r-open",
-                              "--municipality", "Thisted", "--count", "1"])  # fmt: skip
+    ok = runner.invoke(
+        main,
+        [
+            "invite",
+            "--questionnaire",
+            "revalidering",
+            "--wave",
+            "r-open",
+            "--municipality",
+            "Thisted",
+            "--count",
+            "1",
+        ],
+    )
     assert ok.exit_code == 0, ok.output
 
 
@@ -84,8 +130,12 @@ def test_coordinator_is_warned_before_inviting_outside_the_participants(app):
     open_wave(app, questionnaire="revalidering", key="r-open")
     client = signed_in_client(app, "coordinator", ["Hjørring"])
     page = client.get("/dashboard/")
-    form = {"wave": "revalidering/r-open", "municipality": "Hjørring", "count": "2",
-            "csrf_token": csrf_token_from(page.text)}  # fmt: skip
+    form = {
+        "wave": "revalidering/r-open",
+        "municipality": "Hjørring",
+        "count": "2",
+        "csrf_token": csrf_token_from(page.text),
+    }
     warned = client.post("/dashboard/invitations", data=form)
     assert warned.status_code == 200 and "deltager ikke i forsøget" in warned.text
     assert "text/csv" not in warned.content_type

@@ -24,7 +24,9 @@ def _actor() -> str:
 
 
 @click.command("report")
-@click.option("--trial", "trial_keys", multiple=True, help="Trial key; repeat for a network report.")
+@click.option(
+    "--trial", "trial_keys", multiple=True, help="Trial key; repeat for a network report."
+)
 @click.option("--network", default=None, help="Every trial of this network (a network report).")
 @click.option("--waves", nargs=2, default=None, help="Two waves to compare (default: all).")
 @click.option("--municipality", "municipalities", multiple=True, help="Only these municipalities.")

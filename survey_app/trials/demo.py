@@ -72,8 +72,15 @@ def add_trial_demo(
                     item.key: _pick(rng, item, definition.scale_for(item), 0.7)
                     for item in definition.items
                 }
-                store_case(session, version, place, answers, uuid.UUID(int=rng.getrandbits(128)).hex,
-                           is_demo=True, response_id=str(uuid.UUID(int=rng.getrandbits(128), version=4)))  # fmt: skip
+                store_case(
+                    session,
+                    version,
+                    place,
+                    answers,
+                    uuid.UUID(int=rng.getrandbits(128)).hex,
+                    is_demo=True,
+                    response_id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                )
                 cases += 1
     survey = _revalidering_answers(session, rng, base_url, seal_key)
     for key, text in NARRATIVES.items():
@@ -82,7 +89,9 @@ def add_trial_demo(
     return {"ledelsestilsyn_cases": cases, "revalidering_responses": survey}
 
 
-def _revalidering_answers(session: Session, rng: random.Random, base_url: str, seal_key: str) -> int:
+def _revalidering_answers(
+    session: Session, rng: random.Random, base_url: str, seal_key: str
+) -> int:
     from ..answering.responses import find_context, submit_response
     from ..invitations import create_invitations
     from ..waves import find_wave
@@ -96,9 +105,14 @@ def _revalidering_answers(session: Session, rng: random.Random, base_url: str, s
     for name, count in REVALIDERING_CASEWORKERS.items():
         place = find_municipality(session, name)
         issued = create_invitations(
-            session, wave, place, count + rng.randint(0, 2), base_url,
-            is_demo=True, now=as_utc(wave.opens_at),
-        )  # fmt: skip
+            session,
+            wave,
+            place,
+            count + rng.randint(0, 2),
+            base_url,
+            is_demo=True,
+            now=as_utc(wave.opens_at),
+        )
         for link in issued[:count]:
             ctx = find_context(session, link.token, seal_key)
             answers = {}
@@ -108,9 +122,16 @@ def _revalidering_answers(session: Session, rng: random.Random, base_url: str, s
                     answers[item.key] = scale.non_substantive.key
                 else:
                     k = len(scale.options)
-                    answers[item.key] = rng.choices(range(1, k + 1), weights=[1 + i for i in range(k)])[0]
+                    answers[item.key] = rng.choices(
+                        range(1, k + 1), weights=[1 + i for i in range(k)]
+                    )[0]
             moment = as_utc(wave.opens_at) + timedelta(days=rng.randint(1, 20))
-            submit_response(session, ctx, answers, now=moment,
-                            response_id=str(uuid.UUID(int=rng.getrandbits(128), version=4)))  # fmt: skip
+            submit_response(
+                session,
+                ctx,
+                answers,
+                now=moment,
+                response_id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            )
             made += 1
     return made

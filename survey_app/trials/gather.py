@@ -131,9 +131,15 @@ def instrument_results(
             groups = groups_for(viewer, table.groups())
             impossible = impossible_answers(session, key, versions)
             items = item_results(
-                table, analysis_definition(session, key, versions), keys, groups,
-                threshold, criteria, impossible, with_figures,
-            )  # fmt: skip
+                table,
+                analysis_definition(session, key, versions),
+                keys,
+                groups,
+                threshold,
+                criteria,
+                impossible,
+                with_figures,
+            )
             results.append(WaveResults(keys, [stored[w][0].title for w in keys], items))
     title = session.execute(
         select(QuestionnaireVersion.title)
@@ -141,9 +147,12 @@ def instrument_results(
         .order_by(QuestionnaireVersion.version.desc())
     ).scalar()
     return InstrumentResults(
-        instrument, title, versions_of(session, key), results,
+        instrument,
+        title,
+        versions_of(session, key),
+        results,
         response_rates(session, viewer, key, waves),
-    )  # fmt: skip
+    )
 
 
 def gather(

@@ -51,12 +51,16 @@ def parse_indicators(text: str, municipalities: dict[str, int], trials: set[str]
             if not row[column]:
                 raise IndicatorError(f"linje {line}, kolonne {column}: tom")
             if row[column][0] in "=+-@" and column != "value":
-                raise IndicatorError(f"linje {line}, kolonne {column}: må ikke starte med „{row[column][0]}“")
+                raise IndicatorError(
+                    f"linje {line}, kolonne {column}: må ikke starte med „{row[column][0]}“"
+                )
         for column, limit in LIMITS.items():
             if len(row[column]) > limit:
                 raise IndicatorError(f"linje {line}, kolonne {column}: længere end {limit} tegn")
         if row["trial"] not in trials:
-            raise IndicatorError(f"linje {line}, kolonne trial: ukendt forsøg „{row['trial'][:40]}“")
+            raise IndicatorError(
+                f"linje {line}, kolonne trial: ukendt forsøg „{row['trial'][:40]}“"
+            )
         if row["municipality"] not in municipalities:
             raise IndicatorError(
                 f"linje {line}, kolonne municipality: ukendt kommune „{row['municipality'][:40]}“"
@@ -95,9 +99,14 @@ def import_indicators(
             )
         ).scalar_one_or_none()
         target = existing or RegistryIndicator(
-            trial_key=row["trial"], municipality_id=municipalities[row["municipality"]],
-            indicator=row["indicator"], period=row["period"], value=0.0, source="", imported_by="",
-        )  # fmt: skip
+            trial_key=row["trial"],
+            municipality_id=municipalities[row["municipality"]],
+            indicator=row["indicator"],
+            period=row["period"],
+            value=0.0,
+            source="",
+            imported_by="",
+        )
         target.value, target.source = row["value"], row["source"]
         target.imported_at, target.imported_by = now, actor
         session.add(target)

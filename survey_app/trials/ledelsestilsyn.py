@@ -95,6 +95,8 @@ def cases_entered(session: Session, municipality_ids: list[int]) -> int:
         select(func.count())
         .select_from(Response)
         .join(QuestionnaireVersion, QuestionnaireVersion.id == Response.questionnaire_version_id)
-        .where(QuestionnaireVersion.key == CHECKLIST, Response.municipality_id.in_(municipality_ids))
+        .where(
+            QuestionnaireVersion.key == CHECKLIST, Response.municipality_id.in_(municipality_ids)
+        )
     )
     return int(session.execute(query).scalar_one())

@@ -60,9 +60,7 @@ def save(session: Session, trial_key: str, text: str, author: str) -> TrialNarra
     latest = session.execute(
         select(func.max(TrialNarrative.version)).where(TrialNarrative.trial_key == trial_key)
     ).scalar_one()
-    entry = TrialNarrative(
-        trial_key=trial_key, version=(latest or 0) + 1, text=text, author=author
-    )
+    entry = TrialNarrative(trial_key=trial_key, version=(latest or 0) + 1, text=text, author=author)
     session.add(entry)
     session.flush()
     return entry

@@ -17,7 +17,11 @@ from analysis.shares import Share, ShareChange, option_share, share_change
 from ..suppression import SuppressedCounts
 from .trials import SuccessCriterion
 
-MISSING_LABELS = {"ved_ikke": "Ved ikke", "ubesvaret": "Ubesvaret", "ikke_relevant": "Ikke relevant"}
+MISSING_LABELS = {
+    "ved_ikke": "Ved ikke",
+    "ubesvaret": "Ubesvaret",
+    "ikke_relevant": "Ikke relevant",
+}
 
 
 def missing_label(code: str, item: ItemDef | None = None) -> str:
@@ -118,9 +122,7 @@ def item_results(
                     rows.append(GroupResult(group, None, view.label(group, wave), {}, []))
                     continue
                 shares = [(c, option_share(counts, c.options)) for c in own]
-                yes = (
-                    option_share(counts, [item.yes_code]) if item.scale_type == "yes_no" else None
-                )
+                yes = option_share(counts, [item.yes_code]) if item.scale_type == "yes_no" else None
                 cell_missing = missing.get((item.key, group, wave), {})
                 rows.append(GroupResult(group, counts, None, dict(cell_missing), shares, yes))
             by_wave[wave] = rows
@@ -143,7 +145,5 @@ def item_results(
             if with_figures
             else None
         )
-        results.append(
-            ItemResult(item, waves, by_wave, _ordered_codes(codes), figure, differences)
-        )
+        results.append(ItemResult(item, waves, by_wave, _ordered_codes(codes), figure, differences))
     return results

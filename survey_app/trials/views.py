@@ -78,11 +78,15 @@ def trial_page(trial_key: str):
     record_staff_action(session, "view_trial", trial.key)
     session.commit()
     return render_template(
-        "trials/trial.html", trial=trial, data=data, narrative=latest,
-        indicators=indicators_of(session, trial.key), formats=REPORT_FORMATS,
+        "trials/trial.html",
+        trial=trial,
+        data=data,
+        narrative=latest,
+        indicators=indicators_of(session, trial.key),
+        formats=REPORT_FORMATS,
         can_edit=current_user.user.role in EDIT_ROLES,
         can_report=current_user.user.role in REPORT_ROLES,
-    )  # fmt: skip
+    )
 
 
 @bp.route("/<trial_key>/resultater/<questionnaire>/<waves>")
@@ -111,9 +115,13 @@ def results(trial_key: str, questionnaire: str, waves: str):
     record_staff_action(session, "view_trial_results", f"{trial.key}/{questionnaire}/{waves}")
     session.commit()
     return render_template(
-        "trials/results.html", trial=trial, found=found, shown=shown, figures=figures,
+        "trials/results.html",
+        trial=trial,
+        found=found,
+        shown=shown,
+        figures=figures,
         threshold=threshold,
-    )  # fmt: skip
+    )
 
 
 @bp.route("/ledelsestilsyn/", methods=["GET", "POST"])
@@ -154,9 +162,15 @@ def ledelsestilsyn_entry():
     chosen = request.values.get("municipality") or (places[0].name if len(places) == 1 else "")
     count = cases_entered(session, [m.id for m in places]) if places else 0
     return render_template(
-        "trials/ledelsestilsyn.html", q=definition, answers=answers, errors=errors,
-        places=places, chosen=chosen, submission_key=uuid.uuid4().hex, count=count,
-    ), status  # fmt: skip
+        "trials/ledelsestilsyn.html",
+        q=definition,
+        answers=answers,
+        errors=errors,
+        places=places,
+        chosen=chosen,
+        submission_key=uuid.uuid4().hex,
+        count=count,
+    ), status
 
 
 @bp.route("/<trial_key>/fortaelling", methods=["GET", "POST"])
@@ -181,9 +195,12 @@ def narrative(trial_key: str):
             session.rollback()
             error, status = str(exc), 400
     return render_template(
-        "trials/narrative.html", trial=trial, text=text, error=error,
+        "trials/narrative.html",
+        trial=trial,
+        text=text,
+        error=error,
         history=narratives.history(session, trial.key),
-    ), status  # fmt: skip
+    ), status
 
 
 @bp.route("/<trial_key>/rapport.<fmt>")
@@ -199,9 +216,10 @@ def report(trial_key: str, fmt: str):
     record_staff_action(session, "download_report", f"{trial.key}.{fmt}")
     session.commit()
     return Response(
-        body, mimetype=mimetype,
+        body,
+        mimetype=mimetype,
         headers={"Content-Disposition": f'attachment; filename="evaluering-{trial.key}.{fmt}"'},
-    )  # fmt: skip
+    )
 
 
 @bp.route("/<trial_key>/indikatorer", methods=["POST"])

@@ -204,7 +204,8 @@ def test_benjamini_hochberg_matches_scipy_ignoring_none(p):
 def test_wilson_newcombe_1998_single_proportion_examples():
     """Newcombe RG (1998) Two-sided confidence intervals for the single proportion: comparison
     of seven methods. Stat Med 17:857-872, Table I, method 3 (Wilson score, no continuity
-    correction): 81/263: 0.2553-0.3662; 15/148: 0.0624-0.1605; 0/20: 0-0.1611; 1/29: 0.0061-0.1718."""
+    correction): 81/263: 0.2553-0.3662; 15/148: 0.0624-0.1605; 0/20: 0-0.1611;
+    1/29: 0.0061-0.1718."""
     expected = {
         (81, 263): (0.2553, 0.3662),
         (15, 148): (0.0624, 0.1605),

@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.test_staff_pages_in_browser import (
+from tests.browser.test_staff_pages_in_browser import (  # noqa: F401
     WIDE,
     axe_page,
+    axe_source,
+    check_axe,
     demo_server,  # noqa: F401  (fixture)
     sign_in,
     visit,
 )
-from tests.browser.test_staff_pages_in_browser import axe_source, check_axe  # noqa: F401
 from tests.conftest import add_user
 
 try:
@@ -32,11 +33,20 @@ def test_trial_and_results_pages_pass_axe(app, demo_server, new_context, check_a
     visit(page, check_axe, f"{base}/trials/", "trials")
     visit(page, check_axe, f"{base}/trials/revalidering/", "trial-revalidering")
     expect(page.get_by_role("link", name="Hent rapport (DOCX)")).to_be_visible()
-    visit(page, check_axe, f"{base}/trials/revalidering/resultater/ledelsestilsyn/loebende",
-          "trial-ledelsestilsyn-results", charts=True)  # fmt: skip
-    visit(page, check_axe,
-          f"{base}/trials/ledighedsydelse/resultater/ledighedsydelse/jan-2019+sommer-2020",
-          "trial-ledighedsydelse-results", charts=True)  # fmt: skip
+    visit(
+        page,
+        check_axe,
+        f"{base}/trials/revalidering/resultater/ledelsestilsyn/loebende",
+        "trial-ledelsestilsyn-results",
+        charts=True,
+    )
+    visit(
+        page,
+        check_axe,
+        f"{base}/trials/ledighedsydelse/resultater/ledighedsydelse/jan-2019+sommer-2020",
+        "trial-ledighedsydelse-results",
+        charts=True,
+    )
     visit(page, check_axe, f"{base}/trials/revalidering/fortaelling", "trial-narrative")
 
 

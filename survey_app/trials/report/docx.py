@@ -18,7 +18,9 @@ def _toc(document) -> None:
     """A table-of-contents field Word fills in when the document is opened (F9)."""
     paragraph = document.add_paragraph()
     run = paragraph.add_run()
-    begin, instr, sep, text, end = (OxmlElement(t) for t in ("w:fldChar", "w:instrText", "w:fldChar", "w:t", "w:fldChar"))
+    begin, instr, sep, text, end = (
+        OxmlElement(t) for t in ("w:fldChar", "w:instrText", "w:fldChar", "w:t", "w:fldChar")
+    )
     begin.set(qn("w:fldCharType"), "begin")
     instr.set(qn("xml:space"), "preserve")
     instr.text = 'TOC \\o "1-3" \\h \\z \\u'

@@ -13,10 +13,14 @@ from .images import png_images
 from .model import Box, Figure, Heading, Markdown, Paragraph, Placeholder, Report, Table
 
 STYLE = """
-body{font-family:"DejaVu Sans",Arial,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}
-table{border-collapse:collapse;margin:0 0 1.5rem;font-size:.85rem}th,td{border:1px solid #999;padding:.25rem .4rem;text-align:left}
-caption{text-align:left;font-weight:bold;padding:.3rem 0}.placeholder{border:2px dashed #b00;padding:.5rem;color:#b00;font-weight:bold}
-.methods{border:2px solid #0571b0;padding:.5rem 1rem;margin:1rem 0}figure{margin:1rem 0}figure img{max-width:100%}
+body{font-family:"DejaVu Sans",Arial,sans-serif;max-width:60rem;margin:2rem auto;
+  padding:0 1rem;color:#1a1a1a}
+table{border-collapse:collapse;margin:0 0 1.5rem;font-size:.85rem}
+th,td{border:1px solid #999;padding:.25rem .4rem;text-align:left}
+caption{text-align:left;font-weight:bold;padding:.3rem 0}
+.placeholder{border:2px dashed #b00;padding:.5rem;color:#b00;font-weight:bold}
+.methods{border:2px solid #0571b0;padding:.5rem 1rem;margin:1rem 0}
+figure{margin:1rem 0}figure img{max-width:100%}
 @page{size:A4;margin:2cm}
 """
 
@@ -55,7 +59,8 @@ def write_html(report: Report, static: bool) -> str:
             parts.append(f"<p>{html.escape(block.text)}</p>")
         elif isinstance(block, Box):
             lines = "".join(f"<li>{html.escape(line)}</li>" for line in block.lines)
-            parts.append(f'<aside class="methods"><h3>{html.escape(block.title)}</h3><ul>{lines}</ul></aside>')
+            title = f"<h3>{html.escape(block.title)}</h3>"
+            parts.append(f'<aside class="methods">{title}<ul>{lines}</ul></aside>')
         elif isinstance(block, Table):
             parts.append(_table(block))
         elif isinstance(block, Figure):
@@ -63,14 +68,17 @@ def write_html(report: Report, static: bool) -> str:
             caption = f"<figcaption>{html.escape(block.caption)}</figcaption>"
             if static:
                 data = base64.b64encode(next(images)).decode("ascii")
-                parts.append(f'<figure><img src="data:image/png;base64,{data}" alt="{html.escape(block.caption)}">{caption}</figure>')
+                alt = html.escape(block.caption)
+                image = f'<img src="data:image/png;base64,{data}" alt="{alt}">'
+                parts.append(f"<figure>{image}{caption}</figure>")
             else:
                 spec = block.figure.to_json()
                 parts.append(
                     f'<figure><div id="fig{count}"></div>{caption}<script>'
-                    f'(function(){{var f={spec};Plotly.newPlot("fig{count}",f.data,f.layout,{{displaylogo:false}});}})();'
+                    f'(function(){{var f={spec};Plotly.newPlot("fig{count}",f.data,f.layout,'
+                    "{displaylogo:false});})();"
                     "</script></figure>"
-                )  # fmt: skip
+                )
     script = "" if static or not figures else f"<script>{get_plotlyjs()}</script>"
     return (
         '<!DOCTYPE html>\n<html lang="da">\n<head>\n<meta charset="utf-8">\n'

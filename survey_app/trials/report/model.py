@@ -25,7 +25,8 @@ OUTLINE = (
 TESTS_TEXT = (
     "Andele er vist med 95 % Wilson-konfidensinterval. Forskelle i andele mellem to runder har "
     "95 % Newcombe-interval (hybrid score). Fordelinger mellem to runder er testet med "
-    "Mann-Whitney U (eksakt ved små grupper) med Cliffs delta; ja/nej-spørgsmål med Fishers eksakte test."
+    "Mann-Whitney U (eksakt ved små grupper) med Cliffs delta; ja/nej-spørgsmål med Fishers "
+    "eksakte test."
 )
 
 
@@ -92,14 +93,22 @@ def item_tables(result: ItemResult, titles: list[str]) -> list[Table]:
     for wave, title in zip(result.waves, titles, strict=True):
         rows_in = result.by_wave[wave]
         criteria = next((r.shares for r in rows_in if not r.hidden), [])
-        header = ["Kommune", *item.labels, "n", *[missing_label(c, item) for c in result.missing_codes]]
+        header = [
+            "Kommune",
+            *item.labels,
+            "n",
+            *[missing_label(c, item) for c in result.missing_codes],
+        ]
         if item.scale_type == "yes_no":
             header.append("Andel ja (95 % KI)")
         header += [f"{c.label} (95 % KI)" for c, _ in criteria]
         rows = []
         for row in rows_in:
             if row.hidden:
-                rows.append([_group(row.group), row.hidden[:1].upper() + row.hidden[1:]] + [""] * (len(header) - 2))
+                rows.append(
+                    [_group(row.group), row.hidden[:1].upper() + row.hidden[1:]]
+                    + [""] * (len(header) - 2)
+                )
                 continue
             cells = [_group(row.group), *map(str, row.counts.counts), str(row.counts.n)]
             cells += [str(row.missing.get(c, 0)) for c in result.missing_codes]
@@ -109,17 +118,27 @@ def item_tables(result: ItemResult, titles: list[str]) -> list[Table]:
             rows.append(cells)
         tables.append(Table(f"{item.text} – {title}", header, rows))
     if result.differences:
-        header = ["Kommune", "Forskel i andel (95 % KI, Newcombe)", "p (Mann-Whitney)", "Cliffs delta"]
+        header = [
+            "Kommune",
+            "Forskel i andel (95 % KI, Newcombe)",
+            "p (Mann-Whitney)",
+            "Cliffs delta",
+        ]
         rows = []
         for d in result.differences:
             if d.hidden:
                 rows.append([_group(d.group), "Skjult i mindst én runde", "", ""])
                 continue
-            change = "; ".join(
-                f"{c.label}: {100 * ch.difference:+.0f} pp. ({100 * ch.low:+.0f} til {100 * ch.high:+.0f})"
-                if ch else f"{c.label}: –"
-                for c, ch in d.changes
-            ) or "–"  # fmt: skip
+            change = (
+                "; ".join(
+                    f"{c.label}: {100 * ch.difference:+.0f} pp. "
+                    f"({100 * ch.low:+.0f} til {100 * ch.high:+.0f})"
+                    if ch
+                    else f"{c.label}: –"
+                    for c, ch in d.changes
+                )
+                or "–"
+            )
             comp = d.comparison
             p = f"{comp.p_value:.3f}" if comp and comp.p_value is not None else "–"
             delta = f"{comp.cliffs.delta:.2f}" if comp and comp.cliffs else "–"
@@ -181,9 +200,12 @@ def methods_box(data: TrialData, rates) -> Box:
 
 
 def trial_blocks(
-    data: TrialData, narrative_text: str | None, indicators: list[tuple[str, RegistryIndicator]],
-    base: int = 1, with_figures: bool = True,
-) -> list:  # fmt: skip
+    data: TrialData,
+    narrative_text: str | None,
+    indicators: list[tuple[str, RegistryIndicator]],
+    base: int = 1,
+    with_figures: bool = True,
+) -> list:
     """The blocks of one trial's report in seed 003's outline, headings from level ``base``."""
     from ..narrative import sections
 
@@ -193,22 +215,51 @@ def trial_blocks(
         blocks.append(Heading(base, heading))
         blocks.append(Markdown(texts[name]) if texts[name] else Placeholder())
     participants = ", ".join(trial.participants) or (trial.participants_note or "")
-    blocks.append(Paragraph(f"Forsøg: {trial.title}. Netværk: {trial.network}. Deltagere: {participants}. "
-                            f"Periode: {trial.period.start} til {trial.period.end}."))  # fmt: skip
+    blocks.append(
+        Paragraph(
+            f"Forsøg: {trial.title}. Netværk: {trial.network}. Deltagere: {participants}. "
+            f"Periode: {trial.period.start} til {trial.period.end}."
+        )
+    )
     if indicators:
-        blocks.append(Table(
-            "Registerindikatorer",
-            ["Kommune", "Indikator", "Periode", "Værdi", "Kilde"],
-            [[n, r.indicator, r.period, f"{r.value:g}".replace(".", ","), r.source] for n, r in indicators],
-        ))  # fmt: skip
+        blocks.append(
+            Table(
+                "Registerindikatorer",
+                ["Kommune", "Indikator", "Periode", "Værdi", "Kilde"],
+                [
+                    [n, r.indicator, r.period, f"{r.value:g}".replace(".", ","), r.source]
+                    for n, r in indicators
+                ],
+            )
+        )
     rates = [r for found in data.instruments for r in found.rates]
     if rates:
-        blocks.append(Table(
-            "Svarprocent pr. kommune og runde",
-            ["Spørgeskema", "Runde", "Kommune", "Inviteret", "Påbegyndt", "Gennemført", "Svarprocent"],
-            [[r.questionnaire, r.wave.title, r.municipality, str(r.invited), str(r.started), str(r.completed),
-              f"{100 * r.response_rate:.0f} %" if r.response_rate is not None else "–"] for r in rates],
-        ))  # fmt: skip
+        blocks.append(
+            Table(
+                "Svarprocent pr. kommune og runde",
+                [
+                    "Spørgeskema",
+                    "Runde",
+                    "Kommune",
+                    "Inviteret",
+                    "Påbegyndt",
+                    "Gennemført",
+                    "Svarprocent",
+                ],
+                [
+                    [
+                        r.questionnaire,
+                        r.wave.title,
+                        r.municipality,
+                        str(r.invited),
+                        str(r.started),
+                        str(r.completed),
+                        f"{100 * r.response_rate:.0f} %" if r.response_rate is not None else "–",
+                    ]
+                    for r in rates
+                ],
+            )
+        )
     blocks.append(methods_box(data, rates))
     tilsyn = data.by_role("ledelsestilsyn")
     surveys = data.by_role("medarbejdersurvey") + data.by_role("borgersurvey")
