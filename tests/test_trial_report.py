@@ -207,3 +207,34 @@ def test_report_refuses_unknown_trial_and_format(demo_app, tmp_path):
     client = signed_in_client(demo_app, "evaluator")
     assert client.get("/trials/revalidering/rapport.exe").status_code == 404
     assert client.get("/trials/findes-ikke/rapport.docx").status_code == 404
+
+
+def test_network_report_puts_the_trials_together(demo_app, tmp_path):
+    out = tmp_path / "net.html"
+    result = demo_app.test_cli_runner().invoke(
+        main,
+        ["report", "--network", "Frikommunenetværket Nordjylland", "--format", "html",
+         "--output", str(out)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    page = out.read_text(encoding="utf-8")
+    assert page.count("<h1>") == 1 + 5  # the report's title and one part per trial
+    for title in ("Forenkling af bevillingsgrundlaget for revalidering", "Lempede mentorregler"):
+        assert f"<h1>{title}</h1>" in page
+    assert re.findall(r"<h2>(.*?)</h2>", page).count(OUTLINE[0]) == 5
+    assert "Samlet evalueringsrapport" in page
+    unknown = demo_app.test_cli_runner().invoke(
+        main, ["report", "--network", "Atlantis", "--format", "html", "--output", str(out)]
+    )
+    assert unknown.exit_code != 0 and "Atlantis" in unknown.output
+
+
+def test_report_for_chosen_municipalities_has_no_total(demo_app, tmp_path):
+    path = report_file(demo_app, tmp_path, "html", "--municipality", "Aalborg")
+    page = path.read_text(encoding="utf-8")
+    assert "Alle kommuner" not in page and "Thisted</th>" not in page
+    bad = demo_app.test_cli_runner().invoke(
+        main, ["report", "--trial", "revalidering", "--municipality", "Gotham", "--format",
+               "html", "--output", str(tmp_path / "x.html")],
+    )  # fmt: skip
+    assert bad.exit_code != 0 and "Gotham" in bad.output

@@ -4,6 +4,7 @@ by kaleido in Debian's Chromium; no browser is downloaded."""
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 import kaleido
@@ -19,6 +20,8 @@ def png_images(figures: list) -> list[bytes]:
         os.environ.setdefault("BROWSER_PATH", str(SYSTEM_CHROMIUM))
     kaleido.start_sync_server(silence_warnings=True)
     try:
-        return [f.to_image(format="png", width=900, scale=1.5) for f in figures]
+        with warnings.catch_warnings():  # plotly passes options the running server ignores
+            warnings.filterwarnings("ignore", message="The kopts argument is ignored")
+            return [f.to_image(format="png", width=900, scale=1.5) for f in figures]
     finally:
         kaleido.stop_sync_server(silence_warnings=True)
