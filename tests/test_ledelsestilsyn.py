@@ -94,6 +94,7 @@ def test_results_page_refuses_unknown_trial_questionnaire_and_wave(app):
     client = signed_in_client(app, "evaluator")
     assert client.get("/trials/findes-ikke/").status_code == 404
     assert client.get("/trials/revalidering/resultater/mentor/jan-2019").status_code == 404
+    assert client.get("/trials/revalidering/resultater/ledelsestilsyn/jan-2019").status_code == 404
     assert (
         client.get("/trials/ledighedsydelse/resultater/ledighedsydelse/jan-2099").status_code == 404
     )

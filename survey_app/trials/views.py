@@ -27,7 +27,7 @@ from ..registry import definition_of
 from . import narrative as narratives
 from .gather import gather, instrument_results
 from .indicators import IndicatorError, import_indicators, indicators_of
-from .ledelsestilsyn import CaseAlreadyStored, cases_entered, checklist_version, store_case
+from .ledelsestilsyn import NO_WAVE, CaseAlreadyStored, cases_entered, checklist_version, store_case
 from .report import REPORT_FORMATS, render_report
 from .results import missing_label
 from .trials import catalogue
@@ -99,6 +99,8 @@ def results(trial_key: str, questionnaire: str, waves: str):
     if instrument is None:
         abort(404)
     wanted = waves.split("+")
+    if not instrument.waves and wanted != [NO_WAVE]:
+        abort(404)
     if instrument.waves and (
         len(wanted) > 2 or len(set(wanted)) != len(wanted) or set(wanted) - set(instrument.waves)
     ):
