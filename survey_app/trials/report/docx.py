@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 
-import markdown as md
 from docx import Document
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -42,7 +41,6 @@ def _markdown(document, text: str) -> None:
                 document.add_paragraph(line.lstrip()[2:], style="List Bullet")
         elif block:
             document.add_paragraph(" ".join(block.splitlines()))
-    _ = md  # the same Markdown dialect as the html report
 
 
 def write_docx(report: Report) -> bytes:
