@@ -213,6 +213,19 @@ def item_figure(
     side by side, n shown; "ved ikke" and skipped answers are counted in the labels only.
     ``hidden`` maps (group, wave) to the reason a group's answers are not shown: the row
     stays, empty and labelled with the reason."""
+    return waves_figure(table, definition, item_key, [wave_a, wave_b], groups, hidden)
+
+
+def waves_figure(
+    table: CountTable,
+    definition: QuestionnaireDef,
+    item_key: str,
+    waves: Sequence[str],
+    groups: list[str] | None = None,
+    hidden: Mapping[tuple[str, str], str] | None = None,
+) -> go.Figure:
+    """Diverging stacked bars for one item in any number of waves (one row per group and
+    wave); the one figure definition of the dashboards and the report."""
     import plotly.graph_objects as go
 
     item = _item(definition, item_key)
@@ -220,7 +233,7 @@ def item_figure(
     hidden = hidden or {}
     dists, labels = [], []
     for group in groups:
-        for wave in (wave_a, wave_b):
+        for wave in waves:
             d = describe_counts(item, table.get(item.key, group, wave, item.n_options), group, wave)
             dists.append(d)
             labels.append(_row_label(d, True, hidden.get((group, wave))))

@@ -60,6 +60,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .labels import register_labels
     from .mail.views import bp as mail_bp
     from .pages import bp as pages_bp
+    from .trials.views import bp as trials_bp
 
     app.register_blueprint(pages_bp)
     app.register_blueprint(answering_bp)
@@ -70,6 +71,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(authoring_bp)
     app.register_blueprint(mail_bp)
     app.register_blueprint(wave_admin_bp)
+    app.register_blueprint(trials_bp)
     auth.init_app(app)
     register_error_handlers(app)
     register_filters(app)

@@ -18,7 +18,9 @@ from .db import get_session
 from .models import Municipality
 from .registry import find_municipality
 
-DASHBOARD_ROLES = ("admin", "evaluator", "coordinator", "caseworker")
+DASHBOARD_ROLES = ("admin", "evaluator", "coordinator", "caseworker", "manager")
+# Management (ledelsen) enters ledelsestilsyn cases for its own municipality; sees dashboards.
+MANAGER_ROLE = "manager"
 EXPORT_ROLES = ("admin", "evaluator", "coordinator")
 # Bound by a data agreement: may export row-level anonymous answers of groups of any size.
 SMALL_GROUP_EXPORT_ROLES = ("admin", "evaluator")

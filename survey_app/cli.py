@@ -98,6 +98,12 @@ def check_questionnaires_command(directory):
     questionnaires, errors = load_directory(path)
     for q in questionnaires:
         click.echo(f"ok  {q.key} v{q.version} ({len(q.items)} items)")
+    from .trials.trials import load_trials
+
+    trials, trial_errors = load_trials(path)
+    for trial in trials:
+        click.echo(f"ok  trial {trial.key} ({len(trial.instruments)} instruments)")
+    errors = [*errors, *trial_errors]
     for message in errors:
         click.echo(message, err=True)
     if errors:
@@ -252,8 +258,13 @@ def create_wave_command(questionnaire, wave_key, title, title_en, opens, closes,
 @click.option("--municipality", required=True, help="Short name, e.g. Aalborg.")
 @click.option("--count", type=int, required=True)
 @click.option("--base-url", default=None, help="Default: http://127.0.0.1:5000")
-def invite_command(questionnaire, wave_key, municipality, count, base_url):
+@click.option(
+    "--force", is_flag=True, help="Invite a municipality outside the trial's participants."
+)
+def invite_command(questionnaire, wave_key, municipality, count, base_url, force):
     """Create COUNT invitation links and write them as CSV (token,url) to standard output."""
+    from .trials.trials import outside_participants
+
     session = get_session()
     wave = find_wave(session, questionnaire, wave_key)
     if wave is None:
@@ -261,6 +272,12 @@ def invite_command(questionnaire, wave_key, municipality, count, base_url):
     place = find_municipality(session, municipality)
     if place is None:
         raise click.ClickException(f"unknown municipality '{municipality}'")
+    trial = outside_participants(current_app.config["QUESTIONNAIRE_DIR"], questionnaire, place.name)
+    if trial is not None and not force:
+        raise click.ClickException(
+            f"{place.name} does not take part in the trial '{trial.key}' "
+            "(questionnaires/trials/); use --force to invite anyway"
+        )
     try:
         issued = create_invitations(
             session, wave, place, count, base_url or current_app.config["BASE_URL"]
@@ -353,7 +370,9 @@ def setup_command(demo):
 @main.command("create-user")
 @click.argument("email")
 @click.option(
-    "--role", type=click.Choice(["admin", "evaluator", "coordinator", "caseworker"]), required=True
+    "--role",
+    type=click.Choice(["admin", "evaluator", "coordinator", "caseworker", "manager"]),
+    required=True,
 )
 @click.option("--municipality", "municipalities", multiple=True, help="Repeat for several.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
@@ -446,3 +465,13 @@ def citizen_erase_command(key, yes):
 from .mail.cli import register_mail_commands  # noqa: E402
 
 register_mail_commands(main)
+
+
+def _register_trial_commands() -> None:
+    from .trials.commands import import_indicators_command, report_command
+
+    main.add_command(report_command)
+    main.add_command(import_indicators_command)
+
+
+_register_trial_commands()

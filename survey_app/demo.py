@@ -239,7 +239,14 @@ def create_demo_data(session: Session, seed: int, base_url: str, seal_key: str) 
     caseworker_responses = _caseworker_waves(session, rng, base_url, seal_key)
     citizen_responses = _citizen_series(session, rng)
     ensure_open_demo_wave(session)
-    return {"caseworker_responses": caseworker_responses, "citizen_responses": citizen_responses}
+    from .trials.demo import add_trial_demo
+
+    trial = add_trial_demo(session, rng, base_url, seal_key)
+    return {
+        "caseworker_responses": caseworker_responses,
+        "citizen_responses": citizen_responses,
+        **trial,
+    }
 
 
 DEMO_PASSWORD = "demo-adgangskode"
@@ -248,6 +255,7 @@ DEMO_USERS = [
     ("evaluator@demo.invalid", "evaluator", []),
     ("koordinator.aalborg@demo.invalid", "coordinator", ["Aalborg"]),
     ("raadgiver.furesoe@demo.invalid", "caseworker", ["Furesø"]),
+    ("leder.aalborg@demo.invalid", "manager", ["Aalborg"]),
 ]
 
 

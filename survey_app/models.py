@@ -259,6 +259,8 @@ class AnswerCount(SQLModel, table=True):
     value: int = Field(default=0, primary_key=True)
     missing: str = Field(default="", max_length=20, primary_key=True)
     count: int = 0
+
+
 # --- Fieldwork by e-mail (survey_app/mail/) ---
 # A participant is a personal address on a wave's list, with the invitation made for it. Its link
 # is never stored: it is rebuilt from a key in the app's configuration (mail/links.py). Whether
@@ -335,3 +337,39 @@ class WaveMailSetting(SQLModel, table=True):
 
     wave_id: int = Field(foreign_key="wave.id", primary_key=True)
     reminder_days: str = Field(default="", max_length=60)  # e.g. "7,14"
+
+
+class TrialNarrative(SQLModel, table=True):
+    """One saved version of a trial's report narrative (Markdown, sections 1-4); the newest
+    version counts. Versions are never changed, so who wrote what and when stays known."""
+
+    __tablename__ = "trial_narrative"
+    __table_args__ = (UniqueConstraint("trial_key", "version", name="uq_trial_narrative_version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    trial_key: str = Field(max_length=60, index=True)
+    version: int
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    author: str = Field(max_length=254)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class RegistryIndicator(SQLModel, table=True):
+    """A registry figure beside the survey (e.g. from jobindsats.dk), with its source."""
+
+    __tablename__ = "registry_indicator"
+    __table_args__ = (
+        UniqueConstraint(
+            "trial_key", "municipality_id", "indicator", "period", name="uq_registry_indicator"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    trial_key: str = Field(max_length=60, index=True)
+    municipality_id: int = Field(foreign_key="municipality.id")
+    indicator: str = Field(max_length=200)
+    period: str = Field(max_length=60)
+    value: float
+    source: str = Field(max_length=300)
+    imported_at: datetime = Field(default_factory=utcnow)
+    imported_by: str = Field(max_length=254)

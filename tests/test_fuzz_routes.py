@@ -43,7 +43,7 @@ from tests.conftest import (
 from tests.test_access_matrix import RULES_APP
 
 EXAMPLES = 10  # random requests per route and role, besides those always sent (``ALWAYS``)
-STAFF_ROLES = ("admin", "evaluator", "coordinator", "caseworker")
+STAFF_ROLES = ("admin", "evaluator", "coordinator", "caseworker", "manager")
 ROLES = (*STAFF_ROLES, "tablet", "anonymous")
 OWN = "Aalborg"
 Q = "ledighedsydelse"
@@ -201,6 +201,9 @@ def fuzzed(database_url, tmp_path_factory):
         "email": [email_of("admin")],
         "password": [PASSWORD],
         "answer_fields": answer_fields(app),
+        "trial_key": ["revalidering", "ledighedsydelse"],
+        "waves": ["jan-2019", "loebende", "jan-2019+sommer-2020"],
+        "fmt": ["html"],  # docx and pdf draw figures in Chromium: tested in test_trial_report
     }
     errors: list = []
     handler = ErrorRecords(errors)

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 from ..models import LoginSession, Municipality, User, UserMunicipality, utcnow
 from ..waves import as_utc
 
-ROLES = ("admin", "evaluator", "coordinator", "caseworker")
+ROLES = ("admin", "evaluator", "coordinator", "caseworker", "manager")
 ROLES_FOR_ALL_MUNICIPALITIES = ("admin", "evaluator")
 MIN_PASSWORD_LENGTH = 12
 _hasher = PasswordHasher()

@@ -24,6 +24,7 @@ from ..export import csv_chunks
 from ..invitations import InvitationError, WaveClosedError, create_invitations
 from ..params import int_param, path_values_checked, text_param
 from ..registry import definition_of, find_version
+from ..trials.trials import outside_participants
 from ..waves import find_wave
 from .comparison import COUNTS_HEADER, build_sections, count_rows
 from .counts import (
@@ -87,6 +88,14 @@ def create_invitation_links():
     if wave is None:
         abort(400)
     count = int_param(request.form, "count", required=True)
+    outside = outside_participants(
+        current_app.config["QUESTIONNAIRE_DIR"], questionnaire, municipality.name
+    )
+    if outside is not None and request.form.get("outside_confirmed") != "1":
+        return render_template(
+            "trials/outside_participants.html", trial=outside, municipality=municipality,
+            wave=wave, questionnaire=questionnaire, count=count,
+        )  # fmt: skip
     try:
         issued = create_invitations(
             session, wave, municipality, count, current_app.config["BASE_URL"]

@@ -17,6 +17,7 @@ from analysis.effects import (
     cliffs_delta_counts,
     romano_size,
     share_difference,
+    wilson_interval,
     yes_no_counts,
 )
 
@@ -198,3 +199,18 @@ def test_benjamini_hochberg_matches_scipy_ignoring_none(p):
     ours = [x for x in benjamini_hochberg(p) if x is not None]
     if present:
         assert ours == pytest.approx(list(stats.false_discovery_control(present)), abs=1e-12)
+
+
+def test_wilson_newcombe_1998_single_proportion_examples():
+    """Newcombe RG (1998) Two-sided confidence intervals for the single proportion: comparison
+    of seven methods. Stat Med 17:857-872, Table I, method 3 (Wilson score, no continuity
+    correction): 81/263: 0.2553-0.3662; 15/148: 0.0624-0.1605; 0/20: 0-0.1611;
+    1/29: 0.0061-0.1718."""
+    expected = {
+        (81, 263): (0.2553, 0.3662),
+        (15, 148): (0.0624, 0.1605),
+        (0, 20): (0.0, 0.1611),
+        (1, 29): (0.0061, 0.1718),
+    }
+    for (x, n), bounds in expected.items():
+        assert wilson_interval(x, n) == pytest.approx(bounds, abs=5e-5)

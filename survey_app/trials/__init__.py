@@ -1,0 +1,1 @@
+"""Trials (forsøg): their definition as data, results per wave, ledelsestilsyn, the report."""
