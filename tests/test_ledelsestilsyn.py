@@ -38,7 +38,8 @@ def enter(client, municipality, answers):
 
 def test_manager_enters_many_cases_in_a_row(app):
     client = signed_in_client(app, "manager", ["Thisted"])
-    for answers in (["1", "1", "2", "1", "2"], ["2", "ved_ikke", "ved_ikke", "ved_ikke", "1"]):
+    # Version 2 routes: checks 2-4 only after "Ja" to check 1, check 5 only after "Nej".
+    for answers in (["1", "1", "2", "1", ""], ["2", "", "", "", "1"]):
         reply = enter(client, "Thisted", answers)
         assert reply.status_code == 302 and reply.headers["Location"].endswith(
             "municipality=Thisted"
@@ -50,7 +51,7 @@ def test_manager_enters_many_cases_in_a_row(app):
 
 def test_refusals_store_nothing(app):
     client = signed_in_client(app, "manager", ["Thisted"])
-    missing = enter(client, "Thisted", ["1", "1", "2", "1", ""])
+    missing = enter(client, "Thisted", ["2", "", "", "", ""])
     assert missing.status_code == 400 and "Der mangler svar" in missing.text
     foreign = enter(client, "Aalborg", ["1", "1", "2", "1", "2"])
     assert foreign.status_code == 400
@@ -72,10 +73,10 @@ def test_caseworkers_and_evaluators_cannot_enter_cases(app):
 
 def test_results_page_tallies_each_check_with_wilson(app):
     client = signed_in_client(app, "coordinator", ["Aalborg"])
-    for i in range(7):  # 5 ja, 2 nej on the first check; "ikke relevant" twice on the second
-        enter(
-            client, "Aalborg", ["1" if i < 5 else "2", "ved_ikke" if i < 2 else "1", "2", "2", "2"]
-        )
+    # 5 ja, 2 nej on the first check; after "Nej" checks 2-4 are not relevant (routing).
+    for i in range(7):
+        answers = ["1", "1", "2", "2", ""] if i < 5 else ["2", "", "", "", "2"]
+        assert enter(client, "Aalborg", answers).status_code == 302
     evaluator = signed_in_client(app, "evaluator")
     page = evaluator.get("/trials/revalidering/resultater/ledelsestilsyn/loebende").text
     section = page.split('id="item-afgjort_uden_lae265"')[1].split('id="item-egen_laege')[0]

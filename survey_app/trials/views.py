@@ -19,7 +19,15 @@ from flask import (
 from flask_login import current_user
 
 from ..access import DASHBOARD_ROLES, roles_required, visible_municipalities
-from ..answering.responses import InvalidAnswer, missing_required, parse_answers
+from ..answering.display import question_numbers
+from ..answering.responses import (
+    InvalidAnswer,
+    missing_required,
+    newly_shown,
+    parse_answers,
+    posted_shown_items,
+    visible_items,
+)
 from ..audit import record_staff_action
 from ..db import get_session
 from ..params import path_values_checked, text_param
@@ -138,7 +146,7 @@ def ledelsestilsyn_entry():
     places = [m for m in visible_municipalities(session, current_user)]
     if current_user.sees_all_municipalities:
         places = [m for m in places if m.network == "Frikommunenetværket Nordjylland"]
-    errors, answers, status = [], {}, 200
+    errors, answers, status, new_items = [], {}, 200, []
     if request.method == "POST":
         name = text_param(request.form, "municipality")
         place = next((m for m in places if m.name == name), None)
@@ -147,10 +155,12 @@ def ledelsestilsyn_entry():
             answers = parse_answers(definition, request.form)
         except InvalidAnswer:
             abort(400)
+        # Without the live script the page did not show what these answers open up.
+        new_items = newly_shown(definition, answers, posted_shown_items(definition, request.form))
         errors = missing_required(definition, answers)
         if place is None:
             errors.append("municipality")
-        if not errors and key:
+        if not errors and key and not new_items:
             try:
                 store_case(session, version, place, answers, key)
                 record_staff_action(session, "enter_ledelsestilsyn_case", "", place.name)
@@ -160,14 +170,19 @@ def ledelsestilsyn_entry():
                 session.rollback()
                 flash("Sagen var allerede gemt; den er ikke gemt to gange.")
             return redirect(url_for("trials.ledelsestilsyn_entry", municipality=place.name))
-        status = 400
+        status = 400 if errors else 200
     chosen = request.values.get("municipality") or (places[0].name if len(places) == 1 else "")
     count = cases_entered(session, [m.id for m in places]) if places else 0
+    shown = visible_items(definition, answers)
     return render_template(
         "trials/ledelsestilsyn.html",
         q=definition,
         answers=answers,
         errors=errors,
+        shown=shown,
+        numbers=question_numbers(shown),
+        new_items=set(new_items),
+        routed=any(item.show_if for item in definition.items),
         places=places,
         chosen=chosen,
         submission_key=uuid.uuid4().hex,
