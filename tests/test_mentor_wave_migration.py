@@ -10,7 +10,6 @@ from alembic import command
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from survey_app.answering.responses import find_context, submit_response
 from survey_app.db import get_session
 from survey_app.invitations import create_invitations
 from survey_app.migrate import alembic_config, upgrade_to_head
@@ -55,14 +54,28 @@ def utc(pair: tuple[datetime, datetime]) -> tuple[datetime, datetime]:
 
 
 def answer_some(session: Session, wave: Wave, count: int) -> None:
-    """Invite ``count`` caseworkers in Thisted to ``wave`` and submit their answers in it."""
-    invitations = create_invitations(
-        session, wave, find_municipality(session, "Thisted"), count, "http://x",
-        now=as_utc(wave.opens_at),
-    )  # fmt: skip
-    for issued in invitations:
-        ctx = find_context(session, issued.token, SEAL_KEY)
-        submit_response(session, ctx, MENTOR_ANSWERS, now=as_utc(wave.opens_at) + timedelta(days=3))
+    """Invite ``count`` caseworkers in Thisted to ``wave`` and store a response from each.
+
+    The rows are written as they were at revision 0006 (later code also keeps a count table,
+    which a database at 0006 does not have yet)."""
+    place = find_municipality(session, "Thisted")
+    create_invitations(session, wave, place, count, "http://x", now=as_utc(wave.opens_at))
+    for n in range(count):
+        response = Response(
+            id=f"mentor-{n}",
+            questionnaire_version_id=wave.questionnaire_version_id,
+            wave_id=wave.id,
+            municipality_id=place.id,
+            submitted_at=as_utc(wave.opens_at) + timedelta(days=3),
+        )
+        session.add(response)
+        session.flush()
+        for position, (key, given) in enumerate(MENTOR_ANSWERS.items(), start=1):
+            code = given if isinstance(given, int) else None
+            missing = None if code is not None else given
+            session.add(Answer(response_id=response.id, item_key=key, position=position,
+                               value=code, missing=missing))  # fmt: skip
+    session.flush()
 
 
 def snapshot(session: Session, wave_id: int) -> dict[str, object]:

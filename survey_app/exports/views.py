@@ -80,11 +80,11 @@ def download(name: str):
     place = wanted.municipality
     record_staff_action(session, "export", municipality=place.name if place else None)
     session.commit()
-    if wanted.fmt == "csv":
-        return csv_download(_long_csv(session, wanted), _filename(wanted, "svar-lang", "csv"))
-    if wanted.fmt == "excel.csv":
-        chunks = _long_csv(session, wanted, for_excel=True)
-        return csv_download(chunks, _filename(wanted, "svar-lang-excel", "csv"))
+    if wanted.fmt in ("csv", "excel.csv"):
+        # Named first: on PostgreSQL the export ends the session before the first byte is sent.
+        excel = wanted.fmt == "excel.csv"
+        filename = _filename(wanted, "svar-lang-excel" if excel else "svar-lang", "csv")
+        return csv_download(_long_csv(session, wanted, for_excel=excel), filename)
     definition = _definition(wanted)
     if wanted.fmt == "codebook.csv":
         return csv_download(codebook_csv_chunks(definition), _filename(wanted, "kodebog", "csv"))

@@ -59,19 +59,19 @@ def test_list_previews_and_upload_pass_axe(app, live_server, new_context, check_
     page.get_by_label("Fil", exact=True).set_input_files(str(bad))
     page.get_by_role("button", name="Kontrollér og vis").click()
     expect(page.get_by_text("Filen kan ikke udgives")).to_be_visible()
-    expect(page.get_by_text("publish it as version 2")).to_be_visible()
+    expect(page.get_by_text("publish it as version 3")).to_be_visible()  # v1, v2 are shipped
     checked(page, check_axe, "upload-refused")
 
-    good = tmp_path / "mentor.v2.yaml"
-    good.write_text(bad.read_text().replace("version: 1", "version: 2"))
+    good = tmp_path / "mentor.v3.yaml"
+    good.write_text(bad.read_text().replace("version: 1", "version: 3"))
     page.get_by_label("Fil", exact=True).set_input_files(str(good))
     page.get_by_role("button", name="Kontrollér og vis").click()
-    expect(page.get_by_role("button", name="Udgiv som mentor version 2")).to_be_visible()
+    expect(page.get_by_role("button", name="Udgiv som mentor version 3")).to_be_visible()
     checked(page, check_axe, "upload-preview")
-    page.get_by_role("button", name="Udgiv som mentor version 2").click()
+    page.get_by_role("button", name="Udgiv som mentor version 3").click()
     expect(page.get_by_text("Versionen er udgivet.")).to_be_visible()
     page.goto(f"{base}/dashboard/questionnaires")
-    expect(page.get_by_text("v1 → v2")).to_be_visible()
+    expect(page.get_by_text("v2 → v3").first).to_be_visible()
     checked(page, check_axe, "questionnaires-after-publish")
 
 

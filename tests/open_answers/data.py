@@ -11,6 +11,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from survey_app.answer_counts import store_answers
 from survey_app.db import get_session
 from survey_app.models import Answer, Response
 from survey_app.registry import definition_of, find_municipality, find_version, load_questionnaires
@@ -43,18 +44,18 @@ def add_response(app, wave: str, municipality: str, answers: dict, respondent_ke
         version = find_version(session, KEY)
         definition = definition_of(version)
         response_id = str(uuid.uuid4())
-        session.add(
-            Response(
-                id=response_id,
-                questionnaire_version_id=version.id,
-                wave_id=found.id,
-                municipality_id=find_municipality(session, municipality).id,
-                respondent_key=respondent_key,
-                submitted_at=found.opens_at + timedelta(days=1, minutes=next(_ORDER)),
-            )
+        response = Response(
+            id=response_id,
+            questionnaire_version_id=version.id,
+            wave_id=found.id,
+            municipality_id=find_municipality(session, municipality).id,
+            respondent_key=respondent_key,
+            submitted_at=found.opens_at + timedelta(days=1, minutes=next(_ORDER)),
         )
+        session.add(response)
         session.flush()
         positions = {item.key: n for n, item in enumerate(definition.items)}
+        rows = []
         for key, given in answers.items():
             row = Answer(response_id=response_id, item_key=key, position=positions[key])
             if isinstance(given, tuple):
@@ -63,7 +64,8 @@ def add_response(app, wave: str, municipality: str, answers: dict, respondent_ke
                 row.value = given
             else:
                 row.text_value = given
-            session.add(row)
+            rows.append(row)
+        store_answers(session, response, rows)  # as every submission does: counted too
         session.commit()
         return response_id
 
