@@ -111,8 +111,10 @@ def test_docx_has_seed_003_outline_and_bilag_equal_the_export(demo_app, tmp_path
         from survey_app.registry import definition_of, find_version
 
         session = get_session()
+        # The demo cases are on the newest checklist; the survey wave jan-2019 is on version 1.
         definitions = {
-            k: definition_of(find_version(session, k)) for k in ("ledelsestilsyn", "revalidering")
+            "ledelsestilsyn": definition_of(find_version(session, "ledelsestilsyn")),
+            "revalidering": definition_of(find_version(session, "revalidering", 1)),
         }
 
     def matcher(key):
@@ -120,7 +122,7 @@ def test_docx_has_seed_003_outline_and_bilag_equal_the_export(demo_app, tmp_path
 
         def match(caption):
             for item in definition.items:
-                if (
+                if not item.is_open and (
                     caption.startswith(" ".join(item.text.da.split())[:40])
                     and " mod " not in caption
                 ):
