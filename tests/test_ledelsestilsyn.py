@@ -105,3 +105,15 @@ def test_results_page_refuses_unknown_trial_questionnaire_and_wave(app):
         ).status_code
         == 404
     )
+
+
+def test_without_javascript_the_checks_an_answer_opens_are_shown_before_saving(app):
+    client = signed_in_client(app, "manager", ["Thisted"])
+    page = client.get(URL)
+    assert 'name="shown" value="afgjort_uden_lae265"' in page.text  # checks 2-5 start hidden
+    data = form(page.text, "Thisted", ["1", "", "", "", ""])
+    data["shown"] = "afgjort_uden_lae265"
+    reply = client.post(URL, data=data)
+    assert reply.status_code == 200 and "Svarene gør flere spørgsmål relevante" in reply.text
+    assert 'name="shown" value="afgjort_uden_lae265,egen_laege_inddraget,' in reply.text
+    assert count_rows(app, Response) == 0

@@ -57,9 +57,20 @@ def test_manager_enters_cases_in_a_row(app, demo_server, new_context, check_axe)
     sign_in(page, base, "leder@thisted.dk")
     visit(page, check_axe, f"{base}/trials/ledelsestilsyn/", "ledelsestilsyn-entry")
     before = page.locator(".hint").first.inner_text()
-    for _ in range(2):
-        for fieldset in page.locator("fieldset.question").all():
-            fieldset.locator("label", has_text="Nej").first.click()
+
+    def answer(key: str, label: str) -> None:
+        page.locator(f"#q-{key}").locator("label", has_text=label).first.click()
+
+    # Checks 2-4 are asked after "Ja" to check 1, check 5 after "Nej" (shown live).
+    for first, asked, hidden in (
+        ("Nej", ["lae265_grundet_tvivl"], "egen_laege_inddraget"),
+        ("Ja", ["egen_laege_inddraget", "tvivl_dokumentationsgrundlag",
+                "lae265_forlaenget_sagsbehandling"], "lae265_grundet_tvivl"),
+    ):  # fmt: skip
+        answer("afgjort_uden_lae265", first)
+        expect(page.locator(f"#q-{hidden}")).to_be_hidden()
+        for key in asked:
+            answer(key, "Nej")
         page.get_by_role("button", name="Gem sagen og udfyld næste").click()
         expect(page.get_by_text("Sagen er gemt for Thisted")).to_be_visible()
     after = page.locator(".hint").first.inner_text()
