@@ -157,7 +157,8 @@ def ledelsestilsyn_entry():
             abort(400)
         # Without the live script the page did not show what these answers open up.
         new_items = newly_shown(definition, answers, posted_shown_items(definition, request.form))
-        errors = missing_required(definition, answers)
+        # A check the page did not show cannot have been left unanswered yet.
+        errors = [key for key in missing_required(definition, answers) if key not in new_items]
         if place is None:
             errors.append("municipality")
         if not errors and key and not new_items:
