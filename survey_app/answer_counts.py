@@ -87,33 +87,23 @@ def add_counts(session: Session, deltas: Counter) -> None:
 
 def _grouped(response_filter=None):
     """Answers counted per count-table key (only responses with a wave; coded answers)."""
-    value = func.coalesce(Answer.value, literal(0))
-    missing = func.coalesce(Answer.missing, literal(""))
+    keys = (
+        Response.questionnaire_version_id,
+        Response.wave_id,
+        Response.municipality_id,
+        Response.is_demo,
+        Answer.item_key,
+        func.coalesce(Answer.value, literal(0)),
+        func.coalesce(Answer.missing, literal("")),
+    )
     query = (
-        select(
-            Response.questionnaire_version_id,
-            Response.wave_id,
-            Response.municipality_id,
-            Response.is_demo,
-            Answer.item_key,
-            value,
-            missing,
-            func.count(),
-        )
+        select(*keys, func.count())
         .join(Response, Response.id == Answer.response_id)
         .where(
             Response.wave_id.is_not(None),
             (Answer.value.is_not(None)) | (Answer.missing.is_not(None)),
         )
-        .group_by(
-            Response.questionnaire_version_id,
-            Response.wave_id,
-            Response.municipality_id,
-            Response.is_demo,
-            Answer.item_key,
-            value,
-            missing,
-        )
+        .group_by(*keys)
     )
     return query if response_filter is None else query.where(response_filter)
 
