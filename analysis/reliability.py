@@ -20,8 +20,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from scipy.stats import f as f_distribution
-
 MIN_CITIZENS = 30
 SOURCES = ("estimated", "planning", "none")
 
@@ -64,6 +62,8 @@ def feldt_interval(
 ) -> tuple[float, float] | tuple[None, None]:
     """Feldt's confidence interval for alpha from n persons and k items ((None, None) if
     n < 2 or k < 2)."""
+    from scipy.stats import f as f_distribution  # here: scipy takes a second to import
+
     if n < 2 or k < 2:
         return None, None
     df1, df2 = n - 1, (n - 1) * (k - 1)

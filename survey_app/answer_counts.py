@@ -11,6 +11,7 @@ as a tablet occasion, and free text or number answers are not compared between w
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Iterable
 
@@ -30,6 +31,7 @@ KEY_COLUMNS = (
     "missing",
 )
 ANSWER_COLUMNS = tuple(column.name for column in Answer.__table__.columns)
+RESPONSE_COLUMNS = tuple(column.name for column in Response.__table__.columns)
 
 
 def _code(value, missing) -> tuple[int, str] | None:
@@ -41,13 +43,21 @@ def _code(value, missing) -> tuple[int, str] | None:
     return None
 
 
+def insert_response(session: Session, response: Response) -> None:
+    """Insert a new response row in one statement (the object is not added to the session:
+    the submitting paths never change it afterwards)."""
+    values = {name: getattr(response, name) for name in RESPONSE_COLUMNS}
+    session.execute(insert(Response.__table__), [values])
+
+
 def store_answers(session: Session, response: Response, rows: Iterable[Answer]) -> None:
     """Insert a submitted response's answer rows and count them, in the caller's transaction
-    (``response`` must be flushed already)."""
+    (``response`` must be inserted already)."""
     rows = list(rows)
     if rows:
         session.execute(
-            insert(Answer), [{name: getattr(row, name) for name in ANSWER_COLUMNS} for row in rows]
+            insert(Answer.__table__),
+            [{name: getattr(row, name) for name in ANSWER_COLUMNS} for row in rows],
         )
     if response.wave_id is None:
         return
@@ -71,18 +81,24 @@ def add_counts(session: Session, deltas: Counter) -> None:
     never wait on each other in a cycle."""
     if not deltas:
         return
-    dialect = session.get_bind().dialect.name
-    insert_for = postgresql.insert if dialect == "postgresql" else sqlite.insert
     values = [
         {**dict(zip(KEY_COLUMNS, key, strict=True)), "count": n}
         for key, n in sorted(deltas.items())
     ]
-    statement = insert_for(AnswerCount).values(values)
-    statement = statement.on_conflict_do_update(
+    session.execute(_count_upsert(session.get_bind().dialect.name), values)
+
+
+@functools.cache
+def _count_upsert(dialect: str):
+    """INSERT ... ON CONFLICT DO UPDATE raising a count, built once per dialect (its compiled
+    form is then reused for every submission)."""
+    table = AnswerCount.__table__
+    insert_for = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert_for(table)
+    return statement.on_conflict_do_update(
         index_elements=[c for c in KEY_COLUMNS if c != "questionnaire_version_id"],
-        set_={"count": AnswerCount.count + statement.excluded.count},
+        set_={"count": table.c.count + statement.excluded.count},
     )
-    session.execute(statement)
 
 
 def _grouped(response_filter=None):

@@ -24,7 +24,7 @@ from .demo import (
     remove_demo_data,
 )
 from .export import ExportFilter, csv_chunks
-from .export_copy import long_csv
+from .export_copy import write_long_csv
 from .invitations import InvitationError, create_invitations
 from .migrate import upgrade_to_head
 from .questionnaire_schema import comparison_lines, load_directory
@@ -298,11 +298,9 @@ def invite_command(questionnaire, wave_key, municipality, count, base_url, force
 def export_command(questionnaire, wave, municipality, no_demo, output):
     """Write the long CSV export (one row per response and item)."""
     filters = ExportFilter(questionnaire, wave, municipality, include_demo=not no_demo)
-    chunks = long_csv(get_session(), filters)
     sys.stdout.flush()
     with open(output, "wb") if output else contextlib.nullcontext(sys.stdout.buffer) as handle:
-        for chunk in chunks:
-            handle.write(chunk if isinstance(chunk, bytes) else chunk.encode())
+        write_long_csv(get_session(), filters, handle)
 
 
 @main.command("demo-data")

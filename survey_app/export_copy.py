@@ -153,24 +153,40 @@ def copy_statement(session: Session, filters: ExportFilter, *, for_excel: bool =
 def copied_csv(session: Session, filters: ExportFilter, *, for_excel: bool = False) -> Iterator:
     """The long CSV written by PostgreSQL into a temporary file, then read out in chunks; the
     database connection is given back before the first chunk is sent."""
-    statement = copy_statement(session, filters, for_excel=for_excel)
     spool = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the generator below
     try:
-        bom = "\ufeff" if for_excel else ""
-        delimiter = ";" if for_excel else ","
-        spool.write((bom + delimiter.join(EXPORT_COLUMNS) + "\n").encode())
-        connection = session.connection().connection.driver_connection
-        with connection.cursor() as cursor:
-            cursor.execute(f"SET LOCAL statement_timeout = '{COPY_TIMEOUT}'")
-            with cursor.copy(statement) as copy:
-                for data in copy:
-                    spool.write(data)
-        session.rollback()  # nothing was written; ends the transaction, frees the connection
-        session.close()
+        copy_into(session, filters, spool, for_excel=for_excel)
     except BaseException:
         spool.close()
         raise
     return _read_out(spool)
+
+
+def write_long_csv(session: Session, filters: ExportFilter, handle) -> None:
+    """Write the long CSV into the binary file ``handle``: straight from ``COPY`` on
+    PostgreSQL (a file never stalls, so nothing is spooled), else portably."""
+    if session.get_bind().dialect.name == "postgresql":
+        copy_into(session, filters, handle)
+        return
+    for chunk in csv_chunks(export_rows(session, filters)):
+        handle.write(chunk if isinstance(chunk, bytes) else chunk.encode())
+
+
+def copy_into(session: Session, filters: ExportFilter, handle, *, for_excel: bool = False):
+    """Write the header and ``COPY``'s rows into the binary file ``handle``, then end the
+    transaction and give the connection back."""
+    statement = copy_statement(session, filters, for_excel=for_excel)
+    bom = "\ufeff" if for_excel else ""
+    delimiter = ";" if for_excel else ","
+    handle.write((bom + delimiter.join(EXPORT_COLUMNS) + "\n").encode())
+    connection = session.connection().connection.driver_connection
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL statement_timeout = '{COPY_TIMEOUT}'")
+        with cursor.copy(statement) as copy:
+            for data in copy:
+                handle.write(data)
+    session.rollback()  # nothing was written; ends the transaction, frees the connection
+    session.close()
 
 
 def _read_out(spool) -> Iterator[bytes]:

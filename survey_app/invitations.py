@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from .export import SPREADSHEET_TRIGGERS
-from .models import Invitation, Municipality, QuestionnaireVersion, Wave
+from .models import Invitation, Municipality, Wave
 from .waves import WaveState, as_utc, wave_state
 
 TOKEN_BYTES = 24  # 192 random bits
@@ -92,22 +92,9 @@ def create_invitations(
     return issued
 
 
-def find_invitation_with_wave(
-    session: Session, token: str
-) -> tuple[Invitation, Wave, QuestionnaireVersion] | None:
-    """The invitation, its wave and questionnaire version in one query; None if unknown."""
-    if not token or len(token) > 100:
-        return None
-    row = session.exec(
-        select(Invitation, Wave, QuestionnaireVersion)
-        .join(Wave, Wave.id == Invitation.wave_id)
-        .join(QuestionnaireVersion, QuestionnaireVersion.id == Wave.questionnaire_version_id)
-        .where(Invitation.token_hash == hash_token(token))
-    ).first()
-    return tuple(row) if row else None
-
-
 def find_invitation(session: Session, token: str) -> Invitation | None:
     """The invitation a token belongs to, or None for an unknown or malformed token."""
-    found = find_invitation_with_wave(session, token)
-    return found[0] if found else None
+    if not token or len(token) > 100:
+        return None
+    query = select(Invitation).where(Invitation.token_hash == hash_token(token))
+    return session.exec(query).first()

@@ -22,10 +22,10 @@ from flask import current_app, g, request
 from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
 
+from .answering.links import find_link
 from .auth.users import normalise_email
 from .db import get_session
 from .extensions import limiter
-from .invitations import find_invitation_with_wave
 
 
 def _config(name: str):
@@ -42,7 +42,7 @@ def _address_and_account() -> str:
 
 def _token_exists() -> bool:
     token = (request.view_args or {}).get("token", "")
-    found = find_invitation_with_wave(get_session(), token)
+    found = find_link(get_session(), token, current_app.config["SEAL_KEY"])
     g.link_lookup = (token, found)  # the view reads it rather than asking the database again
     return found is not None
 

@@ -15,17 +15,59 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from dataclasses import dataclass
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import defer
 from sqlmodel import Session
 
-from ..models import Invitation, LinkDraft, SpentLink, utcnow
+from ..invitations import hash_token
+from ..models import Invitation, LinkDraft, QuestionnaireVersion, SpentLink, Wave, utcnow
+
+MAX_TOKEN_LENGTH = 100
 
 
 def link_seal(seal_key: str, token_hash: str) -> str:
     """The seal that used-marks and drafts of the link with this token hash are stored under."""
     return hmac.new(seal_key.encode(), token_hash.encode(), hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class FoundLink:
+    """A link's invitation, wave and questionnaire version, and its state when looked up:
+    used or not, and the answers saved part-way on it (JSON) if any."""
+
+    invitation: Invitation
+    wave: Wave
+    version: QuestionnaireVersion
+    spent: bool
+    draft: str | None
+
+
+def find_link(session: Session, token: str, seal_key: str) -> FoundLink | None:
+    """Everything about a link in one query; None for an unknown or malformed token.
+
+    The stored definition is loaded only when its parsed form is not cached yet
+    (``registry.definition_of`` reads it by fingerprint).
+    """
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        return None
+    token_hash = hash_token(token)
+    seal = link_seal(seal_key, token_hash)
+    row = session.execute(
+        select(Invitation, Wave, QuestionnaireVersion, SpentLink.seal, LinkDraft.answers)
+        .join(Wave, Wave.id == Invitation.wave_id)
+        .join(QuestionnaireVersion, QuestionnaireVersion.id == Wave.questionnaire_version_id)
+        .outerjoin(SpentLink, SpentLink.seal == seal)
+        .outerjoin(LinkDraft, LinkDraft.seal == seal)
+        .where(Invitation.token_hash == token_hash)
+        .options(defer(QuestionnaireVersion.definition))
+    ).first()
+    if row is None:
+        return None
+    invitation, wave, version, spent_seal, draft = row
+    return FoundLink(invitation, wave, version, spent_seal is not None, draft)
 
 
 def _insert(session: Session, table):
@@ -64,12 +106,6 @@ def spend(session: Session, seal: str, invitation: Invitation) -> bool:
         return False
     session.execute(delete(LinkDraft).where(LinkDraft.seal == seal))
     return True
-
-
-def saved_draft(session: Session, seal: str) -> dict | None:
-    """The answers saved part-way on the link (item key -> code or missing key), if any."""
-    draft = session.get(LinkDraft, seal)
-    return json.loads(draft.answers) if draft else None
 
 
 def keep_draft(session: Session, seal: str, invitation: Invitation, answers: dict) -> None:

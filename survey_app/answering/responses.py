@@ -3,6 +3,7 @@ submit once. The link pages, the tablet and the demo data all store answers thro
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -12,9 +13,8 @@ from typing import Any
 
 from sqlmodel import Session
 
-from ..answer_counts import store_answers
+from ..answer_counts import insert_response, store_answers
 from ..instruments.conditions import visible_item_keys
-from ..invitations import find_invitation_with_wave
 from ..models import Answer, Invitation, QuestionnaireVersion, Response, Wave, utcnow
 from ..questionnaire_schema import Questionnaire
 from ..registry import definition_of
@@ -30,7 +30,7 @@ from .answers import (
     parse_value,
     value_problem,
 )
-from .links import is_spent, keep_draft, link_seal, saved_draft, spend
+from .links import FoundLink, find_link, is_spent, keep_draft, link_seal, spend
 
 FIELD_PREFIX = "item-"
 UNANSWERED = "ubesvaret"
@@ -170,29 +170,33 @@ class AnsweringContext:
     version: QuestionnaireVersion
     definition: Questionnaire
     seal: str  # where the link's used-mark and draft are kept (links.py)
+    spent: bool  # used when looked up; submitting still lets the database decide (spend)
+    draft: str | None  # the answers saved part-way when looked up (JSON)
 
 
 def find_context(
-    session: Session, token: str, seal_key: str, found: tuple | None = None
+    session: Session, token: str, seal_key: str, found: FoundLink | None = None
 ) -> AnsweringContext | None:
-    """The invitation, wave, questionnaire version and seal behind a token; None if unknown.
-    ``found`` is what ``find_invitation_with_wave`` gave for the token in this session."""
-    found = found or find_invitation_with_wave(session, token)
+    """The invitation, wave, questionnaire version, seal and state behind a token; None if
+    unknown. ``found`` is what ``find_link`` gave for the token in this transaction."""
+    found = found or find_link(session, token, seal_key)
     if found is None:
         return None
-    invitation, wave, version = found
+    invitation, version = found.invitation, found.version
     seal = link_seal(seal_key, invitation.token_hash)
-    return AnsweringContext(invitation, wave, version, definition_of(version), seal)
+    return AnsweringContext(
+        invitation, found.wave, version, definition_of(version), seal, found.spent, found.draft
+    )
 
 
-def is_used(session: Session, ctx: AnsweringContext) -> bool:
-    """Whether the link has been used to submit a response."""
-    return is_spent(session, ctx.seal)
+def is_used(ctx: AnsweringContext) -> bool:
+    """Whether the link had been used to submit a response when it was looked up."""
+    return ctx.spent
 
 
-def draft_answers(session: Session, ctx: AnsweringContext) -> dict[str, AnswerValue]:
+def draft_answers(ctx: AnsweringContext) -> dict[str, AnswerValue]:
     """The answers saved part-way on the link (only those still valid for the version)."""
-    return valid_answers(ctx.definition, decode(saved_draft(session, ctx.seal)))
+    return valid_answers(ctx.definition, decode(json.loads(ctx.draft) if ctx.draft else None))
 
 
 def save_draft(session: Session, ctx: AnsweringContext, answers: Mapping[str, AnswerValue]):
@@ -232,8 +236,7 @@ def submit_response(
         else now,
         is_demo=invitation.is_demo,
     )
-    session.add(response)
-    session.flush()  # without a relationship() the answers' parent must be inserted first
+    insert_response(session, response)
     store_answers(session, response, answer_rows(definition, response.id, answers))
     return response
 

@@ -103,13 +103,13 @@ def answer(token: str):
         csrf.protect()
     session = get_session()
     ctx = load_context(session, token)
-    if is_used(session, ctx):
+    if is_used(ctx):
         return _received(ctx, 200 if request.method == "GET" else 409)
     refusal = _refusal_for_wave(ctx)
     if refusal:
         return refusal
     if request.method == "GET":
-        return render_form(ctx, draft_answers(session, ctx))
+        return render_form(ctx, draft_answers(ctx))
 
     action = request.form.get("action")
     if action not in ("save", "submit"):
@@ -157,7 +157,7 @@ def form_after_expired_session(token: str):
         ctx = load_context(session, token)
     except NotFound:
         return error_page(404)
-    if is_used(session, ctx):
+    if is_used(ctx):
         return _received(ctx, 409)
     refusal = _refusal_for_wave(ctx)
     if refusal:
@@ -167,7 +167,7 @@ def form_after_expired_session(token: str):
     except UnacceptableAnswers as exc:
         answers = exc.answers
     except InvalidAnswer:
-        answers = draft_answers(session, ctx)
+        answers = draft_answers(ctx)
     return render_form(
         ctx,
         answers,

@@ -7,7 +7,6 @@ import base64
 import html
 
 import markdown as md
-from plotly.offline import get_plotlyjs
 
 from .images import png_images
 from .model import Box, Figure, Heading, Markdown, Paragraph, Placeholder, Report, Table
@@ -79,7 +78,11 @@ def write_html(report: Report, static: bool) -> str:
                     "{displaylogo:false});})();"
                     "</script></figure>"
                 )
-    script = "" if static or not figures else f"<script>{get_plotlyjs()}</script>"
+    script = ""
+    if figures and not static:
+        from plotly.offline import get_plotlyjs  # here: plotly is slow to import
+
+        script = f"<script>{get_plotlyjs()}</script>"
     return (
         '<!DOCTYPE html>\n<html lang="da">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
