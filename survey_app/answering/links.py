@@ -12,12 +12,13 @@ invitation row keeps the id, position and time it had when it was created.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import defer
 from sqlmodel import Session
@@ -46,28 +47,32 @@ class FoundLink:
 
 
 def find_link(session: Session, token: str, seal_key: str) -> FoundLink | None:
-    """Everything about a link in one query; None for an unknown or malformed token.
-
-    The stored definition is loaded only when its parsed form is not cached yet
-    (``registry.definition_of`` reads it by fingerprint).
-    """
+    """Everything about a link in one query; None for an unknown or malformed token."""
     if not token or len(token) > MAX_TOKEN_LENGTH:
         return None
     token_hash = hash_token(token)
-    seal = link_seal(seal_key, token_hash)
-    row = session.execute(
+    parameters = {"token_hash": token_hash, "seal": link_seal(seal_key, token_hash)}
+    row = session.execute(_link_query(), parameters).first()
+    if row is None:
+        return None
+    invitation, wave, version, spent_seal, draft = row
+    return FoundLink(invitation, wave, version, spent_seal is not None, draft)
+
+
+@functools.cache
+def _link_query():
+    """The query behind ``find_link``, built once (every link page runs it). The stored
+    definition is loaded only when its parsed form is not cached yet (``definition_of``)."""
+    seal = bindparam("seal")
+    return (
         select(Invitation, Wave, QuestionnaireVersion, SpentLink.seal, LinkDraft.answers)
         .join(Wave, Wave.id == Invitation.wave_id)
         .join(QuestionnaireVersion, QuestionnaireVersion.id == Wave.questionnaire_version_id)
         .outerjoin(SpentLink, SpentLink.seal == seal)
         .outerjoin(LinkDraft, LinkDraft.seal == seal)
-        .where(Invitation.token_hash == token_hash)
+        .where(Invitation.token_hash == bindparam("token_hash"))
         .options(defer(QuestionnaireVersion.definition))
-    ).first()
-    if row is None:
-        return None
-    invitation, wave, version, spent_seal, draft = row
-    return FoundLink(invitation, wave, version, spent_seal is not None, draft)
+    )
 
 
 def _insert(session: Session, table):

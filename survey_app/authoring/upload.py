@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from sqlmodel import Session
 
 from ..instruments.publishing import stored_versions
-from ..instruments.xlsform import XLSFormError, import_xlsform, questionnaire_yaml
 from ..questionnaire_schema import (
     QUESTIONNAIRE_KEY_PATTERN,
     Questionnaire,
@@ -50,6 +49,9 @@ def check_upload(
         )
     if version is None:
         version = max([0, *stored_versions(session, key)]) + 1
+    # Imported here: pyxform and openpyxl take a second to load, and only uploads need them.
+    from ..instruments.xlsform import XLSFormError, import_xlsform
+
     try:
         result = import_xlsform(data, key, version)
     except XLSFormError as exc:
@@ -59,6 +61,8 @@ def check_upload(
 
 
 def _from_yaml(name: str, data: bytes) -> Candidate:
+    from ..instruments.xlsform import questionnaire_yaml
+
     try:
         text = data.decode("utf-8")
         q = parse_questionnaire(text, name)

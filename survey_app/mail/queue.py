@@ -9,7 +9,6 @@ from pathlib import Path
 
 import redis
 from flask import Flask, current_app, has_app_context
-from rq import Queue, SimpleWorker
 from sqlmodel import Session
 
 from ..db import engine
@@ -27,8 +26,10 @@ def connection(app: Flask) -> redis.Redis:
     return redis.Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=2)
 
 
-def mail_queue(app: Flask) -> Queue:
+def mail_queue(app: Flask):
     """The queue mailings are put on (``SURVEY_APP_MAIL_QUEUE``)."""
+    from rq import Queue  # here: rq is slow to import, and answering never needs it
+
     return Queue(app.config["MAIL_QUEUE"], connection=connection(app))
 
 
@@ -103,5 +104,7 @@ def recover(app: Flask) -> int:
 def run_worker(app: Flask, burst: bool) -> bool:
     """Work the mail queue in this process (``--burst``: until it is empty, then return)."""
     recover(app)
+    from rq import SimpleWorker
+
     worker = SimpleWorker([mail_queue(app)], connection=connection(app))
     return worker.work(burst=burst, with_scheduler=True, logging_level="WARNING")
