@@ -101,16 +101,25 @@ def spend(session: Session, seal: str, invitation: Invitation) -> bool:
 
     Two simultaneous submissions race on the primary key: the database lets one insert win.
     """
-    result = session.execute(
-        _insert(session, SpentLink)
-        .values(**_link_values(seal, invitation))
-        .on_conflict_do_nothing(index_elements=["seal"])
-        .returning(SpentLink.seal)
-    )
+    dialect = session.get_bind().dialect.name
+    result = session.execute(_spend_statement(dialect), _link_values(seal, invitation))
     if result.first() is None:
         return False
-    session.execute(delete(LinkDraft).where(LinkDraft.seal == seal))
+    session.execute(_drop_draft_statement(), {"seal": seal})
     return True
+
+
+@functools.cache
+def _spend_statement(dialect: str):
+    """INSERT of a used-mark that does nothing if the seal is there already, built once."""
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert
+    table = SpentLink.__table__
+    return insert(table).on_conflict_do_nothing(index_elements=["seal"]).returning(table.c.seal)
+
+
+@functools.cache
+def _drop_draft_statement():
+    return delete(LinkDraft.__table__).where(LinkDraft.__table__.c.seal == bindparam("seal"))
 
 
 def keep_draft(session: Session, seal: str, invitation: Invitation, answers: dict) -> None:
