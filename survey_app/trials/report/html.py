@@ -7,6 +7,7 @@ import base64
 import html
 
 import markdown as md
+import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
 from .images import png_images
@@ -72,7 +73,7 @@ def write_html(report: Report, static: bool) -> str:
                 image = f'<img src="data:image/png;base64,{data}" alt="{alt}">'
                 parts.append(f"<figure>{image}{caption}</figure>")
             else:
-                spec = block.figure.to_json()
+                spec = pio.to_json(block.figure)
                 parts.append(
                     f'<figure><div id="fig{count}"></div>{caption}<script>'
                     f'(function(){{var f={spec};Plotly.newPlot("fig{count}",f.data,f.layout,'

@@ -8,12 +8,14 @@ import warnings
 from pathlib import Path
 
 import kaleido
+import plotly.io as pio
 
 SYSTEM_CHROMIUM = Path("/usr/bin/chromium")
 
 
 def png_images(figures: list) -> list[bytes]:
-    """PNG bytes of each figure, in order (one Chromium for all of them)."""
+    """PNG bytes of each figure (plotly figure dictionaries), in order (one Chromium for all
+    of them)."""
     if not figures:
         return []
     if SYSTEM_CHROMIUM.exists():
@@ -22,6 +24,6 @@ def png_images(figures: list) -> list[bytes]:
     try:
         with warnings.catch_warnings():  # plotly passes options the running server ignores
             warnings.filterwarnings("ignore", message="The kopts argument is ignored")
-            return [f.to_image(format="png", width=900, scale=1.5) for f in figures]
+            return [pio.to_image(f, format="png", width=900, scale=1.5) for f in figures]
     finally:
         kaleido.stop_sync_server(silence_warnings=True)
