@@ -2,11 +2,16 @@
 
 import gzip
 import hashlib
+import json
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, render_template, request, url_for
+from jinja2.utils import htmlsafe_json_dumps
+from markupsafe import Markup
+
+from analysis.plots import page_template
 
 bp = Blueprint("pages", __name__)
 
@@ -46,6 +51,14 @@ def plotly_asset() -> Asset:
 def plotly_url() -> str:
     """The URL of plotly.js; it changes whenever the file's content does."""
     return url_for("pages.plotly_js", digest=plotly_asset().digest)
+
+
+@bp.app_template_global()
+@lru_cache(maxsize=1)
+def plotly_template() -> Markup:
+    """Plotly's default template as compact JSON, safe inside a script element: the page's
+    figures leave it out and charts.js gives it to each of them."""
+    return htmlsafe_json_dumps(page_template(), dumps=json.dumps, separators=(",", ":"))
 
 
 @bp.route("/assets/plotly-<digest>.min.js")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from analysis.compare import Comparison, compare_counts
@@ -36,12 +35,13 @@ class GroupRow:
 
 @dataclass
 class ItemSection:
-    """Everything shown for one item: figures (as JSON) and the table of groups."""
+    """Everything shown for one item: figures (plotly figure dictionaries) and the table of
+    groups."""
 
     item: ItemDef
     rows: list[GroupRow]
-    figure_all: str | None
-    figure_groups: str | None
+    figure_all: dict | None
+    figure_groups: dict | None
 
 
 def reading(result: Comparison, wave_a: str, wave_b: str) -> str:
@@ -79,10 +79,6 @@ def suppressed(
     return SuppressedCounts(table, items, waves, threshold, ALL_GROUP in groups, impossible or {})
 
 
-def _figure_json(figure) -> str:
-    return json.loads(figure.to_json())
-
-
 def build_sections(
     table: CountTable,
     definition: QuestionnaireDef,
@@ -115,17 +111,13 @@ def build_sections(
             text = reading(result, title_a, title_b) if result else ""
             rows.append(GroupRow(group, cells[0], cells[1], result, text))
         figure_all = (
-            _figure_json(
-                item_figure(plotted, definition, item.key, wave_a, wave_b, [ALL_GROUP], hidden)
-            )
+            item_figure(plotted, definition, item.key, wave_a, wave_b, [ALL_GROUP], hidden)
             if ALL_GROUP in groups
             else None
         )
         figure_groups = (
-            _figure_json(
-                small_multiples_figure(
-                    plotted, definition, item.key, wave_a, wave_b, municipalities, hidden
-                )
+            small_multiples_figure(
+                plotted, definition, item.key, wave_a, wave_b, municipalities, hidden
             )
             if municipalities
             else None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from analysis.counts import ALL_GROUP
@@ -126,11 +125,7 @@ def build_progression(
         )
     plotted = suppressed_progression(counts, decision, threshold)
     plotted_groups = [g for g in groups if any(k[1] == g for k in plotted.by_occasion)]
-    figure = (
-        json.loads(progression_figure(plotted, definition, plotted_groups).to_json())
-        if plotted_groups
-        else None
-    )
+    figure = progression_figure(plotted, definition, plotted_groups) if plotted_groups else None
     hidden_groups = list(dict.fromkeys(r.group for r in rows if r.hidden))
     reliability = [
         ReliabilityRow(d.label, reliabilities[d.key])

@@ -100,11 +100,12 @@ def own_progress(session: Session, pseudonym: str, key: str, language: str = "da
         trajectory, definition, occasion_labels(trajectory, language), title=None
     )
     # The page's caption names the chart, so the figure carries no title of its own.
-    figure.update_layout(margin={"t": 30}, yaxis_title=texts["score"])
+    figure["layout"]["margin"]["t"] = 30
+    figure["layout"]["yaxis"]["title"] = {"text": texts["score"]}
     if definition.domains:
-        for trace, name in zip(figure.data, names, strict=False):
-            trace.name = name
-    return OwnProgress(sentences, json.loads(figure.to_json()), len(trajectory))
+        for trace, name in zip(figure["data"], names, strict=False):
+            trace["name"] = name
+    return OwnProgress(sentences, figure, len(trajectory))
 
 
 def occasion_labels(trajectory, language: str) -> list[str]:

@@ -64,7 +64,7 @@ class ItemResult:
     waves: list[str]
     by_wave: dict[str, list[GroupResult]]
     missing_codes: list[str]
-    figure: object | None
+    figure: dict | None
     differences: list[Difference] = field(default_factory=list)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 
 from flask import (
@@ -57,10 +56,6 @@ def _trial_or_404(key: str):
     if trial is None:
         abort(404)
     return trial
-
-
-def _figure_json(figure) -> dict:
-    return json.loads(figure.to_json())
 
 
 @bp.route("/")
@@ -121,7 +116,7 @@ def results(trial_key: str, questionnaire: str, waves: str):
     shown = next((r for r in found.results if r.waves == wanted), found.results[0])
     if instrument.waves and shown.waves != wanted:
         abort(404)
-    figures = {r.item.key: _figure_json(r.figure) for r in shown.items}
+    figures = {r.item.key: r.figure for r in shown.items}
     record_staff_action(session, "view_trial_results", f"{trial.key}/{questionnaire}/{waves}")
     session.commit()
     return render_template(

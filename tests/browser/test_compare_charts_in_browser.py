@@ -113,3 +113,17 @@ def test_charts_show_every_group_with_the_tables_n(compare_page, check_axe):  # 
         box = page.evaluate(LEGEND_AND_TITLE, figure)
         assert box["legend"] > box["title"], box
     check_axe(page, "the wave comparison")
+
+
+TEXT_COLOURS = """id => {
+  const root = document.getElementById(id);
+  const fill = s => getComputedStyle(root.querySelector(s)).fill;
+  return [fill("g.annotation text"), fill(".xtick text"), fill(".legendtext")];
+}"""
+
+
+def test_charts_are_drawn_with_plotlys_default_template(compare_page):
+    # The figures leave the template out; the page carries it once and charts.js hands it
+    # on, so their text keeps the template's dark blue (#2a3f5f), not plotly.js's own #444.
+    colours = compare_page.evaluate(TEXT_COLOURS, f"fig-groups-{ITEM}")
+    assert colours == ["rgb(42, 63, 95)"] * 3

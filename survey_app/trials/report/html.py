@@ -43,6 +43,9 @@ def _table(block: Table) -> str:
 
 def write_html(report: Report, static: bool) -> str:
     """The report as HTML; ``static`` draws figures as PNG (for the PDF)."""
+    import plotly.io as pio  # here: plotly is slow to import, and only reports need it
+    from plotly.offline import get_plotlyjs
+
     figures = [b for b in report.blocks if isinstance(b, Figure)]
     images = iter(png_images([f.figure for f in figures]) if static else [])
     parts, count = [], 0
@@ -71,18 +74,14 @@ def write_html(report: Report, static: bool) -> str:
                 image = f'<img src="data:image/png;base64,{data}" alt="{alt}">'
                 parts.append(f"<figure>{image}{caption}</figure>")
             else:
-                spec = block.figure.to_json()
+                spec = pio.to_json(block.figure)
                 parts.append(
                     f'<figure><div id="fig{count}"></div>{caption}<script>'
                     f'(function(){{var f={spec};Plotly.newPlot("fig{count}",f.data,f.layout,'
                     "{displaylogo:false});})();"
                     "</script></figure>"
                 )
-    script = ""
-    if figures and not static:
-        from plotly.offline import get_plotlyjs  # here: plotly is slow to import
-
-        script = f"<script>{get_plotlyjs()}</script>"
+    script = "" if static or not figures else f"<script>{get_plotlyjs()}</script>"
     return (
         '<!DOCTYPE html>\n<html lang="da">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'

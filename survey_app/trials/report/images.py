@@ -7,21 +7,23 @@ import os
 import warnings
 from pathlib import Path
 
-import kaleido
-
 SYSTEM_CHROMIUM = Path("/usr/bin/chromium")
 
 
 def png_images(figures: list) -> list[bytes]:
-    """PNG bytes of each figure, in order (one Chromium for all of them)."""
+    """PNG bytes of each figure (plotly figure dictionaries), in order (one Chromium for all
+    of them)."""
     if not figures:
         return []
+    import kaleido  # here: kaleido and plotly are slow to import, and only reports need them
+    import plotly.io as pio
+
     if SYSTEM_CHROMIUM.exists():
         os.environ.setdefault("BROWSER_PATH", str(SYSTEM_CHROMIUM))
     kaleido.start_sync_server(silence_warnings=True)
     try:
         with warnings.catch_warnings():  # plotly passes options the running server ignores
             warnings.filterwarnings("ignore", message="The kopts argument is ignored")
-            return [f.to_image(format="png", width=900, scale=1.5) for f in figures]
+            return [pio.to_image(f, format="png", width=900, scale=1.5) for f in figures]
     finally:
         kaleido.stop_sync_server(silence_warnings=True)

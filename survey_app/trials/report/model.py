@@ -61,7 +61,7 @@ class Table:
 @dataclass
 class Figure:
     caption: str
-    figure: object
+    figure: dict
 
 
 @dataclass
