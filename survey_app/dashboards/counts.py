@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from fractions import Fraction
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, literal, null, select, union_all
 from sqlmodel import Session
 
 from analysis.counts import ALL_GROUP, CountTable
 from analysis.definitions import QuestionnaireDef, definition_from_mapping, merge_versions
-from analysis.progression import DOMAIN_PREFIX, ProgressionCounts, add_citizen
+from analysis.progression import DOMAIN_PREFIX, ProgressionCounts
 from analysis.reading import MISSING_CODES
 
 from ..access import municipality_condition
-from ..models import Answer, AnswerCount, Municipality, QuestionnaireVersion, Response, Wave
+from ..models import AnswerCount, Municipality, OccasionScore, QuestionnaireVersion, Wave
+from ..occasion_scores import ensure_current
 
 
 def stored_definitions(session: Session, key: str) -> dict[int, QuestionnaireDef]:
@@ -112,90 +112,99 @@ def wave_count_table(session: Session, user, key: str, wave_keys: list[str]) -> 
     ).with_total(ALL_GROUP)
 
 
+def occasion_order(session: Session, table) -> tuple:
+    """The order of a citizen's occasions: by submission time, then response id compared
+    as Python compares strings (byte order, whatever the database's collation)."""
+    response_id = table.c.response_id
+    if session.get_bind().dialect.name == "postgresql":
+        response_id = response_id.collate("C")
+    return (table.c.submitted_at, response_id)
+
+
 def progression_counts(session: Session, key: str, definition: QuestionnaireDef):
-    """Domain scores of every occasion, summed per response in SQL, paired per citizen.
+    """Domain scores of every occasion, paired per citizen, counted in SQL.
 
-    A domain score is the mean of the domain's answered items (negative items reversed) and
-    needs at least half of them answered; a citizen belongs to the municipality of their
-    first occasion. All municipalities are counted, because the reliable-change limit rests
-    on the spread of first scores over all citizens; callers show only the groups a user
-    may see.
+    A domain score is the mean of the domain's answered comparable items (negative items
+    reversed) and needs at least half of them answered; an occasion is a citizen response
+    with at least one of those items answered, numbered per citizen by time; a citizen
+    belongs to the municipality of their first occasion. All municipalities are counted,
+    because the reliable-change limit rests on the spread of first scores over all citizens;
+    callers show only the groups a user may see. Reads the occasion score table
+    (``occasion_scores``), one row per occasion and domain, and hands back counts only.
     """
-    domain_of, reversed_items, sizes = {}, {}, {}
-    for domain in definition.domains:
-        items = [i for i in definition.domain_items(domain.key) if definition.is_comparable(i.key)]
-        sizes[domain.key] = len(items)
-        for item in items:
-            domain_of[item.key] = domain.key
-            if item.polarity == "negative":
-                reversed_items[item.key] = item.n_options + 1
-    counts = ProgressionCounts()
-    if not domain_of:
-        return counts
-    domain = case(domain_of, value=Answer.item_key)
-    score = (
-        case(
-            {k: n - Answer.value for k, n in reversed_items.items()},
-            value=Answer.item_key,
-            else_=Answer.value,
-        )
-        if reversed_items
-        else Answer.value
-    )
-    query = (
+    ensure_current(session, key, definition)
+    t = OccasionScore
+    answered = (
+        select(t.respondent_key, t.response_id, t.submitted_at, t.municipality_id, t.domain,
+               t.size, t.answered, t.total)
+        .where(t.questionnaire_key == key, t.answered > 0)
+        .subquery()
+    )  # fmt: skip
+    order = occasion_order(session, answered)
+    citizen = answered.c.respondent_key
+    numbered = select(
+        answered,
+        func.dense_rank().over(partition_by=citizen, order_by=order).label("number"),
+        func.first_value(answered.c.municipality_id)
+        .over(partition_by=citizen, order_by=order)
+        .label("place"),
+    ).subquery()
+    order = occasion_order(session, numbered)
+    per_measure = (numbered.c.respondent_key, numbered.c.domain)
+    whole = {"partition_by": per_measure, "order_by": order, "rows": (None, None)}
+    scored = (
         select(
-            Response.respondent_key,
-            Response.submitted_at,
-            Response.id,
-            Municipality.name,
-            domain,
-            func.sum(score),
-            func.count(Answer.value),
+            numbered.c.domain,
+            numbered.c.place,
+            numbered.c.number,
+            numbered.c.total,
+            numbered.c.answered,
+            func.row_number().over(partition_by=per_measure, order_by=order).label("nth"),
+            func.count().over(partition_by=per_measure).label("scored"),
+            func.last_value(numbered.c.total).over(**whole).label("last_total"),
+            func.last_value(numbered.c.answered).over(**whole).label("last_answered"),
         )
-        .join(Response, Response.id == Answer.response_id)
-        .join(QuestionnaireVersion, QuestionnaireVersion.id == Response.questionnaire_version_id)
-        .join(Municipality, Municipality.id == Response.municipality_id)
-        .where(
-            QuestionnaireVersion.key == key,
-            Response.respondent_key.is_not(None),
-            Answer.value.is_not(None),
-            Answer.item_key.in_(list(domain_of)),
-        )
-        .group_by(
-            Response.respondent_key, Response.submitted_at, Response.id, Municipality.name, domain
-        )
-        .order_by(Response.respondent_key, Response.submitted_at, Response.id)
+        .where(numbered.c.size > 0, 2 * numbered.c.answered >= numbered.c.size)
+        .cte("scored")
     )
-    occasions: dict[str, dict[tuple, dict[str, Fraction]]] = defaultdict(dict)
-    places: dict[str, str] = {}
-    for citizen, at, response_id, place, domain_key, total, answered in session.execute(query):
-        places.setdefault(citizen, place)
-        scores = occasions[citizen].setdefault((at, response_id), {})
-        if 2 * answered >= sizes[domain_key]:
-            scores[DOMAIN_PREFIX + domain_key] = Fraction(int(total), int(answered))
-    measures = [DOMAIN_PREFIX + k for k in sizes]
-    for citizen, by_occasion in occasions.items():
-        series = [by_occasion[k] for k in sorted(by_occasion)]
-        add_citizen(counts, series, [ALL_GROUP, places[citizen]], measures)
+    s = scored.c
+    occasions = select(
+        literal(0), s.domain, s.place, s.number, s.total, s.answered,
+        null(), null(), func.count(),
+    ).group_by(s.domain, s.place, s.number, s.total, s.answered)  # fmt: skip
+    paired = case((s.scored >= 2, 1), else_=0)
+    firsts = (
+        select(
+            literal(1),
+            s.domain,
+            s.place,
+            paired,
+            s.total,
+            s.answered,
+            s.last_total,
+            s.last_answered,
+            func.count(),
+        )  # fmt: skip
+        .where(s.nth == 1)
+        .group_by(s.domain, s.place, paired, s.total, s.answered, s.last_total, s.last_answered)
+    )
+    places = dict(session.execute(select(Municipality.id, Municipality.name)).all())
+    counts = ProgressionCounts()
+    for kind, domain, place, number, total, given, last_total, last_given, n in session.execute(
+        union_all(occasions, firsts)
+    ):
+        measure, groups = DOMAIN_PREFIX + domain, (ALL_GROUP, places[place])
+        score = Fraction(total, given)
+        if kind == 0:
+            for group in groups:
+                counts.by_occasion.setdefault((measure, group, number), Counter())[score] += n
+            continue
+        counts.first_scores.setdefault(measure, Counter())[score] += n
+        for group in groups:
+            pairs = counts.pairs.setdefault((measure, group), Counter())
+            if number:
+                pairs[(score, Fraction(last_total, last_given))] += n
     return counts
-
-
-def citizen_data_key(session: Session, key: str) -> str:
-    """A digest of what ``progression_counts`` reads beyond the definition: the ids of the
-    citizens' responses to ``key`` (answers never change; a response comes or goes) and the
-    municipalities' names. Reads one short row per response, not its answers."""
-    digest = hashlib.sha256()
-    ids = session.execute(
-        select(Response.id)
-        .join(QuestionnaireVersion, QuestionnaireVersion.id == Response.questionnaire_version_id)
-        .where(QuestionnaireVersion.key == key, Response.respondent_key.is_not(None))
-        .order_by(Response.id)
-    ).scalars()
-    for response_id in ids:
-        digest.update(response_id.encode() + b"\n")
-    places = session.execute(select(Municipality.id, Municipality.name).order_by(Municipality.id))
-    digest.update(repr(places.all()).encode())
-    return digest.hexdigest()
 
 
 def questionnaire_titles(session: Session) -> list[tuple[str, str]]:

@@ -1,0 +1,51 @@
+"""occasion_score: per citizen occasion and domain what progression and alpha need
+
+Revision ID: 0012
+Revises: 0011
+Create Date: 2026-11-26
+
+The progression page reads these rows instead of the answers (survey_app/occasion_scores.py
+keeps them at submit and erasure). The table is filled here from the answers already stored,
+by the same computation the submissions use.
+"""
+
+import sqlalchemy as sa
+from alembic import op
+from sqlmodel import Session
+
+revision = "0012"
+down_revision = "0011"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "occasion_score",
+        sa.Column("response_id", sa.String(length=36), nullable=False),
+        sa.Column("domain", sa.String(length=60), nullable=False),
+        sa.Column("questionnaire_key", sa.String(length=60), nullable=False),
+        sa.Column("respondent_key", sa.String(length=80), nullable=False),
+        sa.Column("municipality_id", sa.Integer(), nullable=False),
+        sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("is_demo", sa.Boolean(), nullable=False),
+        sa.Column("rules", sa.String(length=16), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("answered", sa.Integer(), nullable=False),
+        sa.Column("total", sa.Integer(), nullable=False),
+        sa.Column("codes", sa.String(length=400), nullable=False),
+        sa.ForeignKeyConstraint(["response_id"], ["response.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["municipality_id"], ["municipality.id"]),
+        sa.PrimaryKeyConstraint("response_id", "domain"),
+    )
+    op.create_index("ix_occasion_score_questionnaire_key", "occasion_score", ["questionnaire_key"])
+    # The rows are filled by the app's own computation (the domain rules come from the
+    # merged questionnaire definitions, which SQL cannot read).
+    from survey_app.occasion_scores import rebuild_occasions
+
+    rebuild_occasions(Session(bind=op.get_bind()))
+
+
+def downgrade() -> None:
+    op.drop_index("ix_occasion_score_questionnaire_key", table_name="occasion_score")
+    op.drop_table("occasion_score")
