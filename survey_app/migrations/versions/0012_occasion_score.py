@@ -43,7 +43,8 @@ def upgrade() -> None:
     # merged questionnaire definitions, which SQL cannot read).
     from survey_app.occasion_scores import rebuild_occasions
 
-    rebuild_occasions(Session(bind=op.get_bind()))
+    with Session(bind=op.get_bind()) as session:
+        rebuild_occasions(session)
 
 
 def downgrade() -> None:
