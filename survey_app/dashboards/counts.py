@@ -6,7 +6,7 @@ import json
 from collections import Counter, defaultdict
 from fractions import Fraction
 
-from sqlalchemy import case, func, literal, null, select, union_all
+from sqlalchemy import BigInteger, case, cast, func, literal, null, select, union_all
 from sqlmodel import Session
 
 from analysis.counts import ALL_GROUP, CountTable
@@ -112,6 +112,13 @@ def wave_count_table(session: Session, user, key: str, wave_keys: list[str]) -> 
     ).with_total(ALL_GROUP)
 
 
+# A score is packed with its occasion number into one integer, number * 10^6 + total * 10^3
+# + answered (a domain's total stays below 1000), so that the least and the greatest packed
+# value of a citizen's scored occasions are the first and the latest score (one GROUP BY
+# instead of more window passes).
+OCCASION, TOTAL = 1_000_000, 1_000
+
+
 def occasion_order(session: Session, table) -> tuple:
     """The order of a citizen's occasions: by submission time, then response id compared
     as Python compares strings (byte order, whatever the database's collation)."""
@@ -140,70 +147,67 @@ def progression_counts(session: Session, key: str, definition: QuestionnaireDef)
         .where(t.questionnaire_key == key, t.answered > 0)
         .subquery()
     )  # fmt: skip
-    order = occasion_order(session, answered)
-    citizen = answered.c.respondent_key
+    citizen, order = answered.c.respondent_key, occasion_order(session, answered)
     numbered = select(
-        answered,
+        citizen,
+        answered.c.domain,
+        answered.c.size,
+        answered.c.answered,
+        answered.c.total,
         func.dense_rank().over(partition_by=citizen, order_by=order).label("number"),
         func.first_value(answered.c.municipality_id)
         .over(partition_by=citizen, order_by=order)
         .label("place"),
     ).subquery()
-    order = occasion_order(session, numbered)
-    per_measure = (numbered.c.respondent_key, numbered.c.domain)
-    whole = {"partition_by": per_measure, "order_by": order, "rows": (None, None)}
+    n = numbered.c
     scored = (
         select(
-            numbered.c.domain,
-            numbered.c.place,
-            numbered.c.number,
-            numbered.c.total,
-            numbered.c.answered,
-            func.row_number().over(partition_by=per_measure, order_by=order).label("nth"),
-            func.count().over(partition_by=per_measure).label("scored"),
-            func.last_value(numbered.c.total).over(**whole).label("last_total"),
-            func.last_value(numbered.c.answered).over(**whole).label("last_answered"),
+            n.respondent_key,
+            n.domain,
+            n.place,
+            n.number,
+            n.total,
+            n.answered,
+            (cast(n.number, BigInteger) * OCCASION + n.total * TOTAL + n.answered).label("packed"),
         )
-        .where(numbered.c.size > 0, 2 * numbered.c.answered >= numbered.c.size)
+        .where(n.size > 0, 2 * n.answered >= n.size)
         .cte("scored")
     )
     s = scored.c
     occasions = select(
-        literal(0), s.domain, s.place, s.number, s.total, s.answered,
-        null(), null(), func.count(),
-    ).group_by(s.domain, s.place, s.number, s.total, s.answered)  # fmt: skip
-    paired = case((s.scored >= 2, 1), else_=0)
-    firsts = (
+        literal(0), s.domain, s.place, s.number, s.total * TOTAL + s.answered, null(), func.count()
+    ).group_by(s.domain, s.place, s.number, s.total, s.answered)
+    measured = (
         select(
-            literal(1),
             s.domain,
             s.place,
-            paired,
-            s.total,
-            s.answered,
-            s.last_total,
-            s.last_answered,
-            func.count(),
-        )  # fmt: skip
-        .where(s.nth == 1)
-        .group_by(s.domain, s.place, paired, s.total, s.answered, s.last_total, s.last_answered)
+            case((func.count() >= 2, 1), else_=0).label("paired"),
+            (func.min(s.packed) % OCCASION).label("first"),
+            (func.max(s.packed) % OCCASION).label("latest"),
+        )
+        .group_by(s.respondent_key, s.domain, s.place)
+        .subquery()
     )
+    m = measured.c
+    firsts = select(
+        literal(1), m.domain, m.place, m.paired, m.first, m.latest, func.count()
+    ).group_by(m.domain, m.place, m.paired, m.first, m.latest)
     places = dict(session.execute(select(Municipality.id, Municipality.name)).all())
     counts = ProgressionCounts()
-    for kind, domain, place, number, total, given, last_total, last_given, n in session.execute(
+    for kind, domain, place, number, first, latest, many in session.execute(
         union_all(occasions, firsts)
     ):
         measure, groups = DOMAIN_PREFIX + domain, (ALL_GROUP, places[place])
-        score = Fraction(total, given)
+        score = Fraction(*divmod(first, TOTAL))
         if kind == 0:
             for group in groups:
-                counts.by_occasion.setdefault((measure, group, number), Counter())[score] += n
+                counts.by_occasion.setdefault((measure, group, number), Counter())[score] += many
             continue
-        counts.first_scores.setdefault(measure, Counter())[score] += n
+        counts.first_scores.setdefault(measure, Counter())[score] += many
         for group in groups:
             pairs = counts.pairs.setdefault((measure, group), Counter())
             if number:
-                pairs[(score, Fraction(last_total, last_given))] += n
+                pairs[(score, Fraction(*divmod(latest, TOTAL)))] += many
     return counts
 
 
