@@ -402,3 +402,14 @@ class OccasionScore(SQLModel, table=True):
     answered: int
     total: int
     codes: str = Field(max_length=400)
+
+
+class OccasionGeneration(SQLModel, table=True):
+    """One row naming the last change of ``occasion_score`` by a random token (replaced in
+    the changing transaction), so the progression page knows in one read whether its rows
+    changed."""
+
+    __tablename__ = "occasion_generation"
+
+    id: int = Field(default=1, primary_key=True)
+    token: str = Field(max_length=32)

@@ -20,16 +20,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, update
 from sqlmodel import Session
 
 from analysis.definitions import QuestionnaireDef, definition_from_mapping, merge_versions
 
-from .models import Answer, OccasionScore, QuestionnaireVersion, Response
+from .models import Answer, OccasionGeneration, OccasionScore, QuestionnaireVersion, Response
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,7 @@ def add_occasion(session: Session, response: Response, rows: Iterable[Answer]) -
     scored = occasion_rows(stored_rules(session, key), key, response, values)
     if scored:
         session.execute(insert(OccasionScore), scored)
+        changed(session)
 
 
 def forget_occasions(session: Session, response_filter) -> None:
@@ -146,11 +148,13 @@ def forget_occasions(session: Session, response_filter) -> None:
         delete(OccasionScore).where(OccasionScore.response_id.in_(erased)),
         execution_options={"synchronize_session": False},
     )
+    changed(session)
 
 
 def forget_demo_occasions(session: Session) -> None:
     """Delete the rows of demo responses (all demo responses are being deleted)."""
     session.execute(delete(OccasionScore).where(OccasionScore.is_demo.is_(True)))
+    changed(session)
 
 
 @dataclass
@@ -186,6 +190,7 @@ def rebuild_occasions(session: Session, key: str | None = None, rules: Rules | N
         query = query.where(QuestionnaireVersion.key == key)
         stale = stale.where(OccasionScore.questionnaire_key == key)
     session.execute(stale)
+    changed(session)
     written = 0
     batch: list[dict] = []
     current: tuple | None = None
@@ -217,6 +222,21 @@ def _flush(session: Session, batch: list[dict]) -> int:
     written = len(batch)
     batch.clear()
     return written
+
+
+def changed(session: Session) -> None:
+    """Mark a change of the table (in the caller's transaction) with a new random token, so
+    that a page computed from the rows is known to be current while the token stays the
+    same (random, so that no other database or restored copy can ever have the same)."""
+    token = uuid.uuid4().hex
+    if not session.execute(update(OccasionGeneration).values(token=token)).rowcount:
+        session.execute(insert(OccasionGeneration).values(id=1, token=token))
+
+
+def generation(session: Session) -> str:
+    """The token of the table's last change (read it before the rows, so that a page kept
+    under it can only be newer than the token says, never older)."""
+    return session.scalar(select(OccasionGeneration.token)) or ""
 
 
 def ensure_current(session: Session, key: str, definition: QuestionnaireDef) -> Rules:

@@ -330,3 +330,32 @@ def test_migration_fills_the_table_from_the_answers_already_stored(app):
             command.downgrade(config, "0011")
         upgrade_to_head(engine())
     assert_table_exact(app)
+
+
+def test_a_kept_progression_page_is_never_stale(app):
+    from survey_app.dashboards.memo import forget_all
+    from tests.conftest import signed_in_client
+
+    client = signed_in_client(app, "evaluator")
+
+    def shown():
+        html = client.get("/dashboard/progression/en-plan").get_data(as_text=True)
+        return html.split('name="csrf_token"')[0] + html.split("</form>")[-1]
+
+    rng = random.Random(3)
+    stored_occasions(app, rng, 40)
+    before = shown()
+    assert shown() == before
+    stored_occasions(app, rng, 3)
+    after = shown()
+    assert after != before
+    forget_all()
+    assert shown() == after
+    with app.app_context():
+        session = get_session()
+        erase_citizen(session, "borger-1", seal_key=SEAL)
+        session.commit()
+    erased = shown()
+    assert erased != after
+    forget_all()
+    assert shown() == erased

@@ -16,7 +16,7 @@ from analysis.reading import MISSING_CODES
 
 from ..access import municipality_condition
 from ..models import AnswerCount, Municipality, OccasionScore, QuestionnaireVersion, Wave
-from ..occasion_scores import ensure_current
+from ..occasion_scores import ensure_current, generation
 
 
 def stored_definitions(session: Session, key: str) -> dict[int, QuestionnaireDef]:
@@ -209,6 +209,14 @@ def progression_counts(session: Session, key: str, definition: QuestionnaireDef)
             if number:
                 pairs[(score, Fraction(*divmod(latest, TOTAL)))] += many
     return counts
+
+
+def citizen_data_key(session: Session) -> tuple:
+    """What ``progression_counts`` reads beyond the definition, in two short reads whatever
+    the number of responses: the token of the occasion score table's last change and the
+    municipalities' names. Read it before the counts (a page kept under it is then never older than it)."""
+    places = session.execute(select(Municipality.id, Municipality.name).order_by(Municipality.id))
+    return generation(session), tuple(places.all())
 
 
 def questionnaire_titles(session: Session) -> list[tuple[str, str]]:

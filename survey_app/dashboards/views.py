@@ -29,6 +29,7 @@ from ..waves import find_wave
 from .comparison import COUNTS_HEADER, build_sections, count_rows
 from .counts import (
     analysis_definition,
+    citizen_data_key,
     impossible_answers,
     progression_counts,
     questionnaire_titles,
@@ -193,16 +194,18 @@ def progression(questionnaire: str):
     if questionnaire not in {key for key, _ in repeated_questionnaires(session)}:
         abort(404)
     definition = analysis_definition(session, questionnaire)
-    # The counts and the first occasions' patterns are read in SQL on every view (their cost
-    # grows with the citizens' occasions, not with the answers); the statistics and the figure
-    # are computed once per distinct content.
-    counts = progression_counts(session, questionnaire, definition)
-    reliabilities = estimated_reliabilities(session, questionnaire, definition)
+    # Answers never change, so the occasion score table's last change (and the places'
+    # names) determine the counts: they are read again only when an occasion came or went.
+    data = ("progression", citizen_data_key(session), definition)
+    counts = computed_once(data, lambda: progression_counts(session, questionnaire, definition))
     groups = _groups_for(current_user, counts.groups())
     threshold = current_app.config["SUPPRESSION_THRESHOLD"]
-    content = (counts.pairs, counts.first_scores, counts.by_occasion, reliabilities)
+    reliabilities = computed_once(
+        (*data, "reliability"),
+        lambda: estimated_reliabilities(session, questionnaire, definition),
+    )
     page = computed_once(
-        ("progression", definition, *content, groups, threshold),
+        (*data, groups, threshold),
         lambda: build_progression(counts, definition, groups, threshold, reliabilities),
     )
     audit_view("view_progression", questionnaire)

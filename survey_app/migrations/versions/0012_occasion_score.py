@@ -39,6 +39,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("response_id", "domain"),
     )
     op.create_index("ix_occasion_score_questionnaire_key", "occasion_score", ["questionnaire_key"])
+    op.create_table(
+        "occasion_generation",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("token", sa.String(length=32), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
     # The order in which progression numbers a citizen's occasions (dashboards/counts.py
     # occasion_order), so that PostgreSQL reads the rows sorted instead of sorting them.
     by_id = (
@@ -57,6 +63,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("occasion_generation")
     op.drop_index("ix_occasion_score_order", table_name="occasion_score")
     op.drop_index("ix_occasion_score_questionnaire_key", table_name="occasion_score")
     op.drop_table("occasion_score")
