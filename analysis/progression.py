@@ -312,7 +312,12 @@ def progression_from_pairs(
         result.status_code = "too_few"
         result.notes.append("no citizen has two occasions with answers")
         return result
-    first, latest, change, changes, test = _pair_statistics(tuple(sorted(pairs.items())))
+    first, latest, change, changes, test = _pair_statistics(
+        frozenset(
+            ((a.numerator, a.denominator, b.numerator, b.denominator), count)
+            for (a, b), count in pairs.items()
+        )
+    )
     result.mean_first, result.mean_latest, result.mean_change = first.mean, latest.mean, change.mean
     if n < MIN_N:
         result.status_code = "too_few"
@@ -328,14 +333,15 @@ def progression_from_pairs(
 
 
 @lru_cache(maxsize=4096)
-def _pair_statistics(pairs: tuple[tuple[tuple, int], ...]) -> tuple:
+def _pair_statistics(pairs: frozenset[tuple[tuple[int, int, int, int], int]]) -> tuple:
     """Means with intervals of first, latest and change, the changes counted, and the
-    Wilcoxon test, of one table of pairs (kept per process, since an unchanged table gives
-    the same statistics: a new occasion changes only its citizen's groups)."""
-    table = dict(pairs)
+    Wilcoxon test, of one table of pairs (first and latest score as numerator and
+    denominator, with their count); kept per process, since an unchanged table gives the
+    same statistics and a new occasion changes only its citizen's groups."""
+    table = {(Fraction(an, ad), Fraction(bn, bd)): c for (an, ad, bn, bd), c in pairs}
     changes: Counter = Counter()
-    for (a, b), count in pairs:
-        changes[Fraction(b) - Fraction(a)] += count
+    for (a, b), count in table.items():
+        changes[b - a] += count
     first = mean_interval_counts(_margin(table, 0))
     latest = mean_interval_counts(_margin(table, 1))
     change = mean_interval_counts(changes)
