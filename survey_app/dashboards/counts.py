@@ -214,7 +214,8 @@ def progression_counts(session: Session, key: str, definition: QuestionnaireDef)
 def citizen_data_key(session: Session) -> tuple:
     """What ``progression_counts`` reads beyond the definition, in two short reads whatever
     the number of responses: the token of the occasion score table's last change and the
-    municipalities' names. Read it before the counts (a page kept under it is then never older than it)."""
+    municipalities' names. Read it before the counts: a page kept under it is then never
+    older than it."""
     places = session.execute(select(Municipality.id, Municipality.name).order_by(Municipality.id))
     return generation(session), tuple(places.all())
 
