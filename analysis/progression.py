@@ -22,6 +22,8 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import lru_cache
+from types import MappingProxyType
 
 from analysis.counts import ALL_GROUP
 from analysis.definitions import QuestionnaireDef
@@ -310,12 +312,12 @@ def progression_from_pairs(
         result.status_code = "too_few"
         result.notes.append("no citizen has two occasions with answers")
         return result
-    first = mean_interval_counts(_margin(pairs, 0))
-    latest = mean_interval_counts(_margin(pairs, 1))
-    changes: Counter = Counter()
-    for (a, b), count in pairs.items():
-        changes[Fraction(b) - Fraction(a)] += count
-    change = mean_interval_counts(changes)
+    first, latest, change, changes, test = _pair_statistics(
+        frozenset(
+            ((a.numerator, a.denominator, b.numerator, b.denominator), count)
+            for (a, b), count in pairs.items()
+        )
+    )
     result.mean_first, result.mean_latest, result.mean_change = first.mean, latest.mean, change.mean
     if n < MIN_N:
         result.status_code = "too_few"
@@ -324,11 +326,27 @@ def progression_from_pairs(
     if measure.startswith(DOMAIN_PREFIX):
         _reliable_change(result, changes, sd_first, reliability)
     result.change_low, result.change_high = change.low, change.high
-    test = wilcoxon_counts(changes)
     result.wilcoxon_p, result.wilcoxon_method = test.p_value, test.method
     if test.reason:
         result.notes.append(f"Wilcoxon {test.reason}")
     return result
+
+
+@lru_cache(maxsize=4096)
+def _pair_statistics(pairs: frozenset[tuple[tuple[int, int, int, int], int]]) -> tuple:
+    """Means with intervals of first, latest and change, the changes counted, and the
+    Wilcoxon test, of one table of pairs (first and latest score as numerator and
+    denominator, with their count); kept per process, since an unchanged table gives the
+    same statistics and a new occasion changes only its citizen's groups."""
+    table = {(Fraction(an, ad), Fraction(bn, bd)): c for (an, ad, bn, bd), c in pairs}
+    changes: Counter = Counter()
+    for (a, b), count in table.items():
+        changes[b - a] += count
+    first = mean_interval_counts(_margin(table, 0))
+    latest = mean_interval_counts(_margin(table, 1))
+    change = mean_interval_counts(changes)
+    test = wilcoxon_counts(changes) if sum(table.values()) >= MIN_N else None
+    return first, latest, change, MappingProxyType(changes), test
 
 
 def _margin(pairs: Mapping[tuple, int], index: int) -> Counter:

@@ -87,6 +87,32 @@ def alpha_with_interval(
     return AlphaEstimate(len(complete), k, alpha, low, high, len(rows) - len(complete))
 
 
+def alpha_from_patterns(
+    patterns: Mapping[tuple[int, ...], int], k: int, rows: int, confidence: float = 0.95
+) -> AlphaEstimate:
+    """``alpha_with_interval`` from counts: ``patterns`` maps each complete row of ``k``
+    integer scores to how many persons gave it, ``rows`` is the number of persons before
+    listwise deletion. Exact integer moments instead of one fraction per value."""
+    n = sum(patterns.values())
+    alpha = None
+    if n >= 2 and k >= 2:
+        sums, squares = [0] * k, [0] * k
+        total = total_squares = 0
+        for row, count in patterns.items():
+            for j, value in enumerate(row):
+                sums[j] += count * value
+                squares[j] += count * value * value
+            score = sum(row)
+            total += count * score
+            total_squares += count * score * score
+        spread = n * total_squares - total * total
+        if spread:
+            items = sum(n * q - s * s for q, s in zip(squares, sums, strict=True))
+            alpha = float(Fraction(k, k - 1) * (1 - Fraction(items, spread)))
+    low, high = (None, None) if alpha is None else feldt_interval(alpha, n, k, confidence)
+    return AlphaEstimate(n, k, alpha, low, high, rows - n)
+
+
 @dataclass(frozen=True)
 class DomainReliability:
     """The reliability a domain's reliable change index uses and why: ``source`` is

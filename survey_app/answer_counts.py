@@ -19,6 +19,7 @@ from sqlalchemy import delete, func, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
+from . import occasion_scores
 from .models import Answer, AnswerCount, Response
 
 KEY_COLUMNS = (
@@ -59,6 +60,7 @@ def store_answers(session: Session, response: Response, rows: Iterable[Answer]) 
             insert(Answer.__table__),
             [{name: getattr(row, name) for name in ANSWER_COLUMNS} for row in rows],
         )
+    occasion_scores.add_occasion(session, response, rows)
     if response.wave_id is None:
         return
     group = (
@@ -139,6 +141,7 @@ def stored_counts(session: Session) -> dict[tuple, int]:
 def forget_answers(session: Session, response_filter) -> None:
     """Lower the counts by the answers of the responses ``response_filter`` selects, before
     they are deleted in the same transaction."""
+    occasion_scores.forget_occasions(session, response_filter)
     for *key, n in session.execute(_grouped(response_filter)).all():
         match = [
             getattr(AnswerCount, name) == part for name, part in zip(KEY_COLUMNS, key, strict=True)
@@ -150,10 +153,12 @@ def forget_answers(session: Session, response_filter) -> None:
 def forget_demo(session: Session) -> None:
     """Drop the counts of demo responses (all demo responses are being deleted)."""
     session.execute(delete(AnswerCount).where(AnswerCount.is_demo.is_(True)))
+    occasion_scores.forget_demo_occasions(session)
 
 
 def rebuild(session: Session) -> int:
     """Recount every answer into the count table; returns the number of count rows."""
+    occasion_scores.rebuild_occasions(session)
     session.execute(delete(AnswerCount))
     columns = [getattr(AnswerCount.__table__.c, name) for name in (*KEY_COLUMNS, "count")]
     session.execute(insert(AnswerCount).from_select(columns, _grouped()))

@@ -373,3 +373,43 @@ class RegistryIndicator(SQLModel, table=True):
     source: str = Field(max_length=300)
     imported_at: datetime = Field(default_factory=utcnow)
     imported_by: str = Field(max_length=254)
+
+
+class OccasionScore(SQLModel, table=True):
+    """One domain of one citizen occasion (a response with a pseudonym): what the domain score,
+    the progression and the domain's reliability need, kept in the submitting transaction and
+    removed with the answers (occasion_scores.py), so progression reads one row per occasion
+    and domain instead of the answers. The values follow the domain rules (membership,
+    comparability, polarity) of the questionnaire's merged definition named by ``rules``;
+    rows under other rules are recomputed before they are read."""
+
+    __tablename__ = "occasion_score"
+
+    response_id: str = Field(
+        sa_column=Column(ForeignKey("response.id", ondelete="CASCADE"), primary_key=True)
+    )
+    domain: str = Field(max_length=60, primary_key=True)
+    questionnaire_key: str = Field(max_length=60, index=True)
+    respondent_key: str = Field(max_length=80)
+    municipality_id: int = Field(foreign_key="municipality.id")
+    submitted_at: datetime
+    is_demo: bool = False
+    rules: str = Field(max_length=16)
+    # The domain's number of comparable items (a score needs half of them answered), how many
+    # of them have an option code, the sum of those codes (negative items reversed), and the
+    # codes themselves in the rules' item order, "" where missing ("3,,4,2"), for alpha.
+    size: int
+    answered: int
+    total: int
+    codes: str = Field(max_length=400)
+
+
+class OccasionGeneration(SQLModel, table=True):
+    """One row naming the last change of ``occasion_score`` by a random token (replaced in
+    the changing transaction), so the progression page knows in one read whether its rows
+    changed."""
+
+    __tablename__ = "occasion_generation"
+
+    id: int = Field(default=1, primary_key=True)
+    token: str = Field(max_length=32)

@@ -6,6 +6,7 @@ import re
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from survey_app.answer_counts import store_answers
 from survey_app.answering.responses import answer_rows
 from survey_app.db import get_session
 from survey_app.models import Response
@@ -35,7 +36,7 @@ def add_citizens(app, municipality: str, count: int) -> None:
                 answers = {i.key: 3 + k * (i.key in HVERDAG) for i in definition.items}
                 session.add(response)
                 session.flush()
-                session.add_all(answer_rows(definition, response.id, answers))
+                store_answers(session, response, answer_rows(definition, response.id, answers))
         session.commit()
 
 

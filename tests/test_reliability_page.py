@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
+from survey_app.answer_counts import store_answers
 from survey_app.answering.responses import answer_rows
 from survey_app.db import get_session
 from survey_app.models import Response
@@ -53,7 +54,7 @@ def add_citizens(app, count: int, municipality: str = "Furesø") -> list[list[in
                 )  # fmt: skip
                 session.add(response)
                 session.flush()
-                session.add_all(answer_rows(definition, response.id, answers))
+                store_answers(session, response, answer_rows(definition, response.id, answers))
         session.commit()
     return complete
 

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from fractions import Fraction
 
-from sqlalchemy import case, func, select
+from sqlalchemy import BigInteger, case, cast, func, literal, null, select, union_all
 from sqlmodel import Session
 
 from analysis.counts import ALL_GROUP, CountTable
 from analysis.definitions import QuestionnaireDef, definition_from_mapping, merge_versions
-from analysis.progression import DOMAIN_PREFIX, ProgressionCounts, add_citizen
+from analysis.progression import DOMAIN_PREFIX, ProgressionCounts
 from analysis.reading import MISSING_CODES
 
 from ..access import municipality_condition
-from ..models import Answer, AnswerCount, Municipality, QuestionnaireVersion, Response, Wave
+from ..models import AnswerCount, Municipality, OccasionScore, QuestionnaireVersion, Wave
+from ..occasion_scores import ensure_current, generation
 
 
 def stored_definitions(session: Session, key: str) -> dict[int, QuestionnaireDef]:
@@ -112,90 +112,112 @@ def wave_count_table(session: Session, user, key: str, wave_keys: list[str]) -> 
     ).with_total(ALL_GROUP)
 
 
-def progression_counts(session: Session, key: str, definition: QuestionnaireDef):
-    """Domain scores of every occasion, summed per response in SQL, paired per citizen.
+# A score is packed with its occasion number into one integer, number * 10^6 + total * 10^3
+# + answered (a domain's total stays below 1000), so that the least and the greatest packed
+# value of a citizen's scored occasions are the first and the latest score (one GROUP BY
+# instead of more window passes).
+OCCASION, TOTAL = 1_000_000, 1_000
 
-    A domain score is the mean of the domain's answered items (negative items reversed) and
-    needs at least half of them answered; a citizen belongs to the municipality of their
-    first occasion. All municipalities are counted, because the reliable-change limit rests
-    on the spread of first scores over all citizens; callers show only the groups a user
-    may see.
+
+def occasion_order(session: Session, table) -> tuple:
+    """The order of a citizen's occasions: by submission time, then response id compared
+    as Python compares strings (byte order, whatever the database's collation)."""
+    response_id = table.c.response_id
+    if session.get_bind().dialect.name == "postgresql":
+        response_id = response_id.collate("C")
+    return (table.c.submitted_at, response_id)
+
+
+def progression_counts(session: Session, key: str, definition: QuestionnaireDef):
+    """Domain scores of every occasion, paired per citizen, counted in SQL.
+
+    A domain score is the mean of the domain's answered comparable items (negative items
+    reversed) and needs at least half of them answered; an occasion is a citizen response
+    with at least one of those items answered, numbered per citizen by time; a citizen
+    belongs to the municipality of their first occasion. All municipalities are counted,
+    because the reliable-change limit rests on the spread of first scores over all citizens;
+    callers show only the groups a user may see. Reads the occasion score table
+    (``occasion_scores``), one row per occasion and domain, and hands back counts only.
     """
-    domain_of, reversed_items, sizes = {}, {}, {}
-    for domain in definition.domains:
-        items = [i for i in definition.domain_items(domain.key) if definition.is_comparable(i.key)]
-        sizes[domain.key] = len(items)
-        for item in items:
-            domain_of[item.key] = domain.key
-            if item.polarity == "negative":
-                reversed_items[item.key] = item.n_options + 1
-    counts = ProgressionCounts()
-    if not domain_of:
-        return counts
-    domain = case(domain_of, value=Answer.item_key)
-    score = (
-        case(
-            {k: n - Answer.value for k, n in reversed_items.items()},
-            value=Answer.item_key,
-            else_=Answer.value,
-        )
-        if reversed_items
-        else Answer.value
-    )
-    query = (
+    ensure_current(session, key, definition)
+    t = OccasionScore
+    answered = (
+        select(t.respondent_key, t.response_id, t.submitted_at, t.municipality_id, t.domain,
+               t.size, t.answered, t.total)
+        .where(t.questionnaire_key == key, t.answered > 0)
+        .subquery()
+    )  # fmt: skip
+    citizen, order = answered.c.respondent_key, occasion_order(session, answered)
+    numbered = select(
+        citizen,
+        answered.c.domain,
+        answered.c.size,
+        answered.c.answered,
+        answered.c.total,
+        func.dense_rank().over(partition_by=citizen, order_by=order).label("number"),
+        func.first_value(answered.c.municipality_id)
+        .over(partition_by=citizen, order_by=order)
+        .label("place"),
+    ).subquery()
+    n = numbered.c
+    scored = (
         select(
-            Response.respondent_key,
-            Response.submitted_at,
-            Response.id,
-            Municipality.name,
-            domain,
-            func.sum(score),
-            func.count(Answer.value),
+            n.respondent_key,
+            n.domain,
+            n.place,
+            n.number,
+            n.total,
+            n.answered,
+            (cast(n.number, BigInteger) * OCCASION + n.total * TOTAL + n.answered).label("packed"),
         )
-        .join(Response, Response.id == Answer.response_id)
-        .join(QuestionnaireVersion, QuestionnaireVersion.id == Response.questionnaire_version_id)
-        .join(Municipality, Municipality.id == Response.municipality_id)
-        .where(
-            QuestionnaireVersion.key == key,
-            Response.respondent_key.is_not(None),
-            Answer.value.is_not(None),
-            Answer.item_key.in_(list(domain_of)),
-        )
-        .group_by(
-            Response.respondent_key, Response.submitted_at, Response.id, Municipality.name, domain
-        )
-        .order_by(Response.respondent_key, Response.submitted_at, Response.id)
+        .where(n.size > 0, 2 * n.answered >= n.size)
+        .cte("scored")
     )
-    occasions: dict[str, dict[tuple, dict[str, Fraction]]] = defaultdict(dict)
-    places: dict[str, str] = {}
-    for citizen, at, response_id, place, domain_key, total, answered in session.execute(query):
-        places.setdefault(citizen, place)
-        scores = occasions[citizen].setdefault((at, response_id), {})
-        if 2 * answered >= sizes[domain_key]:
-            scores[DOMAIN_PREFIX + domain_key] = Fraction(int(total), int(answered))
-    measures = [DOMAIN_PREFIX + k for k in sizes]
-    for citizen, by_occasion in occasions.items():
-        series = [by_occasion[k] for k in sorted(by_occasion)]
-        add_citizen(counts, series, [ALL_GROUP, places[citizen]], measures)
+    s = scored.c
+    occasions = select(
+        literal(0), s.domain, s.place, s.number, s.total * TOTAL + s.answered, null(), func.count()
+    ).group_by(s.domain, s.place, s.number, s.total, s.answered)
+    measured = (
+        select(
+            s.domain,
+            s.place,
+            case((func.count() >= 2, 1), else_=0).label("paired"),
+            (func.min(s.packed) % OCCASION).label("first"),
+            (func.max(s.packed) % OCCASION).label("latest"),
+        )
+        .group_by(s.respondent_key, s.domain, s.place)
+        .subquery()
+    )
+    m = measured.c
+    firsts = select(
+        literal(1), m.domain, m.place, m.paired, m.first, m.latest, func.count()
+    ).group_by(m.domain, m.place, m.paired, m.first, m.latest)
+    places = dict(session.execute(select(Municipality.id, Municipality.name)).all())
+    counts = ProgressionCounts()
+    for kind, domain, place, number, first, latest, many in session.execute(
+        union_all(occasions, firsts)
+    ):
+        measure, groups = DOMAIN_PREFIX + domain, (ALL_GROUP, places[place])
+        score = Fraction(*divmod(first, TOTAL))
+        if kind == 0:
+            for group in groups:
+                counts.by_occasion.setdefault((measure, group, number), Counter())[score] += many
+            continue
+        counts.first_scores.setdefault(measure, Counter())[score] += many
+        for group in groups:
+            pairs = counts.pairs.setdefault((measure, group), Counter())
+            if number:
+                pairs[(score, Fraction(*divmod(latest, TOTAL)))] += many
     return counts
 
 
-def citizen_data_key(session: Session, key: str) -> str:
-    """A digest of what ``progression_counts`` reads beyond the definition: the ids of the
-    citizens' responses to ``key`` (answers never change; a response comes or goes) and the
-    municipalities' names. Reads one short row per response, not its answers."""
-    digest = hashlib.sha256()
-    ids = session.execute(
-        select(Response.id)
-        .join(QuestionnaireVersion, QuestionnaireVersion.id == Response.questionnaire_version_id)
-        .where(QuestionnaireVersion.key == key, Response.respondent_key.is_not(None))
-        .order_by(Response.id)
-    ).scalars()
-    for response_id in ids:
-        digest.update(response_id.encode() + b"\n")
+def citizen_data_key(session: Session) -> tuple:
+    """What ``progression_counts`` reads beyond the definition, in two short reads whatever
+    the number of responses: the token of the occasion score table's last change and the
+    municipalities' names. Read it before the counts: a page kept under it is then never
+    older than it."""
     places = session.execute(select(Municipality.id, Municipality.name).order_by(Municipality.id))
-    digest.update(repr(places.all()).encode())
-    return digest.hexdigest()
+    return generation(session), tuple(places.all())
 
 
 def questionnaire_titles(session: Session) -> list[tuple[str, str]]:

@@ -1,60 +1,67 @@
 """The first occasions behind each domain's estimated reliability (Cronbach's alpha).
 
-Alpha needs each citizen's item answers side by side, so this hands ``analysis`` one row of
-option codes per citizen (their first response) without the pseudonym; missing codes come as
-None, so that ``analysis`` leaves the citizen out of that domain (listwise deletion).
+Alpha needs each citizen's item answers side by side. The occasion score table holds them per
+occasion and domain (negative items reversed), so this reads only each citizen's first
+occasion (by submission time, then response id) and hands ``analysis`` how many citizens
+gave each complete pattern of codes, never a pseudonym. A citizen who left an item of the
+domain without an option code is left out of that domain (listwise deletion).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections import Counter
+
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from analysis.definitions import QuestionnaireDef
-from analysis.progression import domain_reliabilities
-from analysis.reliability import DomainReliability
+from analysis.reliability import DomainReliability, alpha_from_patterns, choose_reliability
 
-from ..models import Answer, QuestionnaireVersion, Response
+from ..models import OccasionScore
+from ..occasion_scores import ensure_current
+from .counts import occasion_order
 
 
-def first_occasion_values(
+def first_occasion_patterns(
     session: Session, key: str, definition: QuestionnaireDef
-) -> list[dict[str, int | None]]:
-    """The domain items' option codes of every citizen's first response to ``key`` (by
-    submission time, then response id), one mapping per citizen, None for a missing code."""
-    items = [
-        i.key for d in definition.domains for i in definition.domain_items(d.key)
-    ]  # fmt: skip
-    if not items:
-        return []
-    query = (
-        select(
-            Response.respondent_key,
-            Response.submitted_at,
-            Response.id,
-            Answer.item_key,
-            Answer.value,
-        )  # fmt: skip
-        .join(Answer, Answer.response_id == Response.id)
-        .join(QuestionnaireVersion, QuestionnaireVersion.id == Response.questionnaire_version_id)
-        .where(
-            QuestionnaireVersion.key == key,
-            Response.respondent_key.is_not(None),
-            Answer.item_key.in_(items),
-        )
+) -> tuple[int, dict[str, Counter]]:
+    """The number of citizens with a first occasion, and per domain how many of them answered
+    every comparable item of the domain at their first occasion with each tuple of scores."""
+    ensure_current(session, key, definition)
+    t = OccasionScore
+    rows = select(t.respondent_key, t.response_id, t.submitted_at, t.domain, t.size, t.answered,
+                  t.codes).where(t.questionnaire_key == key).subquery()  # fmt: skip
+    first = (
+        func.dense_rank()
+        .over(partition_by=rows.c.respondent_key, order_by=occasion_order(session, rows))
+        .label("occasion")
     )
-    firsts: dict[str, tuple] = {}
-    values: dict[tuple, dict[str, int | None]] = {}
-    for citizen, at, response_id, item, value in session.execute(query):
-        occasion = (at, response_id)
-        if citizen not in firsts or occasion < firsts[citizen]:
-            firsts[citizen] = occasion
-        values.setdefault(occasion, {})[item] = value
-    return [values[occasion] for occasion in firsts.values()]
+    ranked = select(rows, first).subquery()
+    complete = (
+        select(ranked.c.domain, ranked.c.codes, func.count())
+        .where(ranked.c.occasion == 1, ranked.c.size > 0, ranked.c.answered == ranked.c.size)
+        .group_by(ranked.c.domain, ranked.c.codes)
+    )
+    patterns: dict[str, Counter] = {}
+    for domain, codes, n in session.execute(complete):
+        patterns.setdefault(domain, Counter())[tuple(int(c) for c in codes.split(","))] += n
+    citizens = session.scalar(
+        select(func.count(func.distinct(t.respondent_key))).where(t.questionnaire_key == key)
+    )
+    return citizens, patterns
 
 
 def estimated_reliabilities(
     session: Session, key: str, definition: QuestionnaireDef
 ) -> dict[str, DomainReliability]:
     """Per domain: alpha from the first occasions and the value the reliable change uses."""
-    return domain_reliabilities(first_occasion_values(session, key, definition), definition)
+    citizens, patterns = first_occasion_patterns(session, key, definition)
+    result = {}
+    for domain in definition.domains:
+        items = [i for i in definition.domain_items(domain.key) if definition.is_comparable(i.key)]
+        if not items:
+            continue
+        found = patterns.get(domain.key, Counter())
+        estimate = alpha_from_patterns(found, len(items) if citizens else 0, citizens)
+        result[domain.key] = choose_reliability(domain.key, estimate, domain.reliability)
+    return result

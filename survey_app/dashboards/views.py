@@ -194,9 +194,9 @@ def progression(questionnaire: str):
     if questionnaire not in {key for key, _ in repeated_questionnaires(session)}:
         abort(404)
     definition = analysis_definition(session, questionnaire)
-    # Answers never change, so the citizens' responses (and the places' names) determine the
-    # counts: they are read again only when a response has come or gone.
-    data = ("progression", citizen_data_key(session, questionnaire), definition)
+    # Answers never change, so the occasion score table's last change (and the places'
+    # names) determine the counts: they are read again only when an occasion came or went.
+    data = ("progression", citizen_data_key(session), definition)
     counts = computed_once(data, lambda: progression_counts(session, questionnaire, definition))
     groups = _groups_for(current_user, counts.groups())
     threshold = current_app.config["SUPPRESSION_THRESHOLD"]

@@ -1,0 +1,253 @@
+"""The occasion score table: per citizen occasion and domain what progression needs.
+
+A citizen occasion is a response with a pseudonym (``respondent_key``). Its row per domain
+holds the number of the domain's comparable items, how many of them got an option code, the
+sum of those codes with negative items reversed, and the codes themselves (for alpha). Rows
+are written in the submitting transaction (``add_occasion``), deleted in the erasing one
+(``forget_occasions``) and dropped with the demo data (``forget_demo_occasions``), as the
+answer counts are (answer_counts.py calls these).
+
+Which items count, in which domain and with which polarity follows the merged definition of
+all stored versions of the questionnaire, which changes when a version is loaded. The rows
+therefore hold precomputed values together with a digest of the rules they were computed
+under (``rules``); ``ensure_current`` recomputes a questionnaire's rows from its answers when
+any row was computed under other rules than the definition being read, so a stale value is
+never read. A domain gets a row when the response has an answer row (of any kind) for any of
+the domain's items, so that the first occasion of a citizen is the same one the answers give.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, insert, select, update
+from sqlmodel import Session
+
+from analysis.definitions import QuestionnaireDef, definition_from_mapping, merge_versions
+
+from .models import Answer, OccasionGeneration, OccasionScore, QuestionnaireVersion, Response
+
+
+@dataclass(frozen=True)
+class DomainRule:
+    """One domain: all its items (an answer to any of them gives the occasion a row) and its
+    comparable items with the number a negative item's code is subtracted from (0: kept)."""
+
+    key: str
+    items: tuple[str, ...]
+    scored: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The domain rules of a questionnaire's merged definition and their digest."""
+
+    domains: tuple[DomainRule, ...]
+    digest: str
+
+
+def rules_of(definition: QuestionnaireDef) -> Rules:
+    """The domain rules of ``definition``: membership, comparability and polarity."""
+    domains = []
+    for domain in definition.domains:
+        items = definition.domain_items(domain.key)
+        scored = tuple(
+            (i.key, i.n_options + 1 if i.polarity == "negative" else 0)
+            for i in items
+            if definition.is_comparable(i.key)
+        )
+        domains.append(DomainRule(domain.key, tuple(i.key for i in items), scored))
+    text = json.dumps([[d.key, d.items, d.scored] for d in domains])
+    return Rules(tuple(domains), hashlib.sha256(text.encode()).hexdigest()[:16])
+
+
+_merged: dict[tuple, Rules] = {}
+
+
+def stored_rules(session: Session, key: str) -> Rules:
+    """The rules of the merged definition of every stored version of ``key`` (kept per
+    process under the versions' fingerprints, since a stored version never changes)."""
+    versions = tuple(
+        session.execute(
+            select(QuestionnaireVersion.version, QuestionnaireVersion.fingerprint)
+            .where(QuestionnaireVersion.key == key)
+            .order_by(QuestionnaireVersion.version)
+        ).all()
+    )
+    found = _merged.get((key, versions))
+    if found is None:
+        stored = session.execute(
+            select(QuestionnaireVersion.version, QuestionnaireVersion.definition).where(
+                QuestionnaireVersion.key == key
+            )
+        ).all()
+        definitions = {v: definition_from_mapping(json.loads(d), f"{key} v{v}") for v, d in stored}
+        found = _merged[(key, versions)] = rules_of(merge_versions(definitions, set(definitions)))
+    return found
+
+
+def occasion_rows(
+    rules: Rules, key: str, response: Response, values: Mapping[str, int | None]
+) -> list[dict]:
+    """The table rows of one citizen response given its answer rows (item -> option code,
+    None for an answer without one)."""
+    rows = []
+    for domain in rules.domains:
+        if not any(item in values for item in domain.items):
+            continue
+        scores = [
+            None if values.get(item) is None else (top - values[item] if top else values[item])
+            for item, top in domain.scored
+        ]
+        given = [s for s in scores if s is not None]
+        rows.append(
+            {
+                "response_id": response.id,
+                "domain": domain.key,
+                "questionnaire_key": key,
+                "respondent_key": response.respondent_key,
+                "municipality_id": response.municipality_id,
+                "submitted_at": response.submitted_at,
+                "is_demo": bool(response.is_demo),
+                "rules": rules.digest,
+                "size": len(domain.scored),
+                "answered": len(given),
+                "total": sum(given),
+                "codes": ",".join("" if s is None else str(s) for s in scores),
+            }
+        )
+    return rows
+
+
+def add_occasion(session: Session, response: Response, rows: Iterable[Answer]) -> None:
+    """Write the occasion's rows of a submitted citizen response (nothing for a response
+    without a pseudonym), in the caller's transaction."""
+    if response.respondent_key is None:
+        return
+    key = session.scalar(
+        select(QuestionnaireVersion.key).where(
+            QuestionnaireVersion.id == response.questionnaire_version_id
+        )
+    )
+    values = {row.item_key: row.value for row in rows}
+    scored = occasion_rows(stored_rules(session, key), key, response, values)
+    if scored:
+        session.execute(insert(OccasionScore), scored)
+        changed(session)
+
+
+def forget_occasions(session: Session, response_filter) -> None:
+    """Delete the rows of the responses ``response_filter`` selects (being erased)."""
+    erased = select(Response.id).where(response_filter)
+    session.execute(
+        delete(OccasionScore).where(OccasionScore.response_id.in_(erased)),
+        execution_options={"synchronize_session": False},
+    )
+    changed(session)
+
+
+def forget_demo_occasions(session: Session) -> None:
+    """Delete the rows of demo responses (all demo responses are being deleted)."""
+    session.execute(delete(OccasionScore).where(OccasionScore.is_demo.is_(True)))
+    changed(session)
+
+
+@dataclass
+class _Occasion:
+    id: str
+    respondent_key: str
+    municipality_id: int
+    submitted_at: datetime
+    is_demo: bool
+
+
+def rebuild_occasions(session: Session, key: str | None = None, rules: Rules | None = None) -> int:
+    """Recompute the rows of every citizen response (of questionnaire ``key`` only, under
+    ``rules``, when given) from the answers; returns the number of rows written."""
+    query = (
+        select(
+            QuestionnaireVersion.key,
+            Response.id,
+            Response.respondent_key,
+            Response.municipality_id,
+            Response.submitted_at,
+            Response.is_demo,
+            Answer.item_key,
+            Answer.value,
+        )
+        .join(Response, Response.id == Answer.response_id)
+        .join(QuestionnaireVersion, QuestionnaireVersion.id == Response.questionnaire_version_id)
+        .where(Response.respondent_key.is_not(None))
+        .order_by(Response.id)
+    )
+    stale = delete(OccasionScore)
+    if key is not None:
+        query = query.where(QuestionnaireVersion.key == key)
+        stale = stale.where(OccasionScore.questionnaire_key == key)
+    session.execute(stale)
+    changed(session)
+    written = 0
+    batch: list[dict] = []
+    current: tuple | None = None
+    values: dict[str, int | None] = {}
+
+    def finish() -> None:
+        nonlocal written
+        if current is None:
+            return
+        questionnaire, occasion = current
+        found = rules if rules is not None else stored_rules(session, questionnaire)
+        batch.extend(occasion_rows(found, questionnaire, occasion, values))
+        if len(batch) >= 5000:
+            written += _flush(session, batch)
+
+    answers = session.execute(query.execution_options(yield_per=20000))
+    for questionnaire, rid, citizen, place, at, demo, item, value in answers:
+        if current is None or current[1].id != rid:
+            finish()
+            current, values = (questionnaire, _Occasion(rid, citizen, place, at, demo)), {}
+        values[item] = value
+    finish()
+    return written + _flush(session, batch)
+
+
+def _flush(session: Session, batch: list[dict]) -> int:
+    if batch:
+        session.execute(insert(OccasionScore), batch)
+    written = len(batch)
+    batch.clear()
+    return written
+
+
+def changed(session: Session) -> None:
+    """Mark a change of the table (in the caller's transaction) with a new random token, so
+    that a page computed from the rows is known to be current while the token stays the
+    same (random, so that no other database or restored copy can ever have the same)."""
+    token = uuid.uuid4().hex
+    if not session.execute(update(OccasionGeneration).values(token=token)).rowcount:
+        session.execute(insert(OccasionGeneration).values(id=1, token=token))
+
+
+def generation(session: Session) -> str:
+    """The token of the table's last change (read it before the rows, so that a page kept
+    under it can only be newer than the token says, never older)."""
+    return session.scalar(select(OccasionGeneration.token)) or ""
+
+
+def ensure_current(session: Session, key: str, definition: QuestionnaireDef) -> Rules:
+    """The rules of ``definition``, after recomputing the rows of ``key`` if any was computed
+    under other rules (a version was loaded since)."""
+    rules = rules_of(definition)
+    stale = session.scalar(
+        select(OccasionScore.response_id)
+        .where(OccasionScore.questionnaire_key == key, OccasionScore.rules != rules.digest)
+        .limit(1)
+    )
+    if stale is not None:
+        rebuild_occasions(session, key, rules)
+    return rules
