@@ -241,8 +241,21 @@ def generation(session: Session) -> str:
 
 def ensure_current(session: Session, key: str, definition: QuestionnaireDef) -> Rules:
     """The rules of ``definition``, after recomputing the rows of ``key`` if any was computed
-    under other rules (a version was loaded since)."""
+    under other rules (a version was stored since; storing one recomputes them already, see
+    ``after_new_version``, so this is the safety net)."""
     rules = rules_of(definition)
+    _recompute_if_stale(session, key, rules)
+    return rules
+
+
+def after_new_version(session: Session, key: str) -> None:
+    """Recompute the rows of ``key`` under the merged definition including a version just
+    stored (in the storing transaction), if its rules differ from those the rows hold."""
+    session.flush()
+    _recompute_if_stale(session, key, stored_rules(session, key))
+
+
+def _recompute_if_stale(session: Session, key: str, rules: Rules) -> None:
     stale = session.scalar(
         select(OccasionScore.response_id)
         .where(OccasionScore.questionnaire_key == key, OccasionScore.rules != rules.digest)
@@ -250,4 +263,3 @@ def ensure_current(session: Session, key: str, definition: QuestionnaireDef) -> 
     )
     if stale is not None:
         rebuild_occasions(session, key, rules)
-    return rules

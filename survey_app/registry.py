@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from .models import Municipality, QuestionnaireVersion
+from .occasion_scores import after_new_version
 from .questionnaire_schema import (
     ItemComparison,
     Questionnaire,
@@ -81,6 +82,8 @@ def load_questionnaires(session: Session, directory: Path) -> LoadReport:
                 f"a new version ({q.key}.v{q.version + 1}.yaml with version: {q.version + 1})."
             )
     session.flush()
+    for key in sorted({q.key for q in questionnaires if f"{q.key} v{q.version}" in added}):
+        after_new_version(session, key)
     return LoadReport(added, unchanged, refused)
 
 

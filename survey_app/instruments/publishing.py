@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlmodel import Session
 
 from ..models import QuestionnaireVersion
+from ..occasion_scores import after_new_version
 from ..questionnaire_schema import Questionnaire, questionnaire_files
 from ..registry import find_version, list_versions, version_row
 
@@ -68,5 +69,5 @@ def publish_version(session: Session, q: Questionnaire) -> QuestionnaireVersion:
         )  # fmt: skip
     row = version_row(q)
     session.add(row)
-    session.flush()
+    after_new_version(session, q.key)
     return row
