@@ -25,6 +25,7 @@ from .export import (
     answer_rows_query,
     csv_chunks,
     export_rows,
+    inert,
     is_identifying,
 )
 from .models import Answer, Municipality, QuestionnaireVersion, Response, Wave
@@ -83,8 +84,8 @@ def _open_items(session: Session):
 
 
 def _labels(session: Session):
-    """Every option's and non-substantive answer's Danish label, keyed by version, item and
-    code (the code as text, or the missing key), as an SQL VALUES list."""
+    """Every option's and non-substantive answer's Danish label, made inert, keyed by version,
+    item and code (the code as text, or the missing key), as an SQL VALUES list."""
     rows = []
     for version_id, text in session.execute(
         select(QuestionnaireVersion.id, QuestionnaireVersion.definition)
@@ -94,14 +95,33 @@ def _labels(session: Session):
             if item.is_open:
                 continue
             scale = definition.scale_for(item)
-            rows += [(version_id, item.key, str(o.code), o.label.da) for o in scale.options]
+            rows += [(version_id, item.key, str(o.code), inert(o.label.da)) for o in scale.options]
             if scale.non_substantive:
                 nonsub = scale.non_substantive
-                rows.append((version_id, item.key, nonsub.key, nonsub.label.da))
+                rows.append((version_id, item.key, nonsub.key, inert(nonsub.label.da)))
     columns = [column("vid", Integer), column("item", String), column("code", String),
                column("label", String)]  # fmt: skip
     rows = rows or [(0, "", "", "")]
     return values(*columns, name="labels").data(rows)
+
+
+def _guarded(session: Session, cell, values=None):
+    """``cell`` guarded in SQL only if one of its possible values needs it: the values of a
+    small table's column (read here, default) or ``values``. Every row then skips a test."""
+    if values is None:
+        values = session.execute(select(cell).distinct()).scalars()
+    if all(inert(str(v)) == str(v) for v in values if v is not None):
+        return cell
+    return inert_sql(cell)
+
+
+def _item_keys(session: Session) -> set[str]:
+    """The item keys of every stored version (the only keys an answer row is written with)."""
+    return {
+        item.key
+        for (text,) in session.execute(select(QuestionnaireVersion.definition))
+        for item in parse_stored_definition(text).items
+    }
 
 
 def copy_statement(session: Session, filters: ExportFilter, *, for_excel: bool = False) -> str:
@@ -117,20 +137,20 @@ def copy_statement(session: Session, filters: ExportFilter, *, for_excel: bool =
         labels.c.item == Answer.item_key,
         labels.c.code == label_code,
     )
-    cells = [
-        Answer.response_id,
-        Response.respondent_key,
-        QuestionnaireVersion.key,
-        cast(QuestionnaireVersion.version, String),
-        Wave.key,
-        Municipality.name,
-        Answer.item_key,
-        None,  # the value cell, guarded by its own rule (value_cell)
-        labels.c.label,
-        Answer.missing,
+    guarded = [
+        inert_sql(Answer.response_id),
+        inert_sql(Response.respondent_key),
+        _guarded(session, QuestionnaireVersion.key),
+        _guarded(session, cast(QuestionnaireVersion.version, String)),
+        _guarded(session, Wave.key),
+        _guarded(session, Municipality.name),
+        _guarded(session, Answer.item_key, _item_keys(session)),
+        value_cell(open_items),
+        labels.c.label,  # made inert in the VALUES list (_labels)
+        inert_sql(Answer.missing),
+        # A date written by to_char starts with a digit: never a trigger.
         case((QuestionnaireVersion.anonymous, anonymous_at), else_=exact_at),
     ]
-    guarded = [value_cell(open_items) if c is None else inert_sql(c) for c in cells]
     # An empty cell must be NULL: COPY writes NULL as nothing and '' as "".
     shown = [func.nullif(c, "").label(f"c{i}") for i, c in enumerate(guarded)]
     is_open = and_(
