@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-import redis
 from flask import Flask, current_app, has_app_context
 from sqlmodel import Session
 
@@ -21,8 +20,10 @@ class QueueUnavailable(RuntimeError):
     """Redis cannot be reached, and this configuration may not send without it."""
 
 
-def connection(app: Flask) -> redis.Redis:
+def connection(app: Flask):
     """A Redis connection to ``SURVEY_APP_REDIS_URL``."""
+    import redis  # here: only sending mail needs it
+
     return redis.Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=2)
 
 
@@ -34,6 +35,8 @@ def mail_queue(app: Flask):
 
 
 def _reachable(app: Flask) -> bool:
+    import redis
+
     try:
         return bool(connection(app).ping())
     except redis.RedisError:
