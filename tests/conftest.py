@@ -216,3 +216,25 @@ def signed_in_client(app, role, municipalities=(), email=None):
     reply = sign_in(client, email)
     assert reply.status_code == 302, reply.text
     return client
+
+
+def through_demo_data_and_erasures(app, erased_citizens, check, seal_key="test-secret-seal"):
+    """Add demo data, erase ``erased_citizens``, replace the demo data, calling ``check(app)``
+    after each step: the sequence that derived tables kept at submission must survive."""
+    from survey_app.citizen_data import erase_citizen
+    from survey_app.demo import create_demo_data, remove_demo_data
+
+    steps = [
+        lambda session: create_demo_data(session, 3, "http://x", seal_key),
+        lambda session: [erase_citizen(session, key, seal_key=seal_key) for key in erased_citizens],
+        lambda session: (
+            remove_demo_data(session),
+            create_demo_data(session, 4, "http://x", seal_key),
+        ),
+    ]
+    for step in steps:
+        with app.app_context():
+            session = get_session()
+            step(session)
+            session.commit()
+        check(app)

@@ -25,7 +25,7 @@ from survey_app.models import (
     Response,
     Wave,
 )
-from tests.conftest import database_at, invite, open_wave
+from tests.conftest import database_at, invite, open_wave, through_demo_data_and_erasures
 
 SEAL = "test-secret-seal"
 
@@ -80,23 +80,9 @@ def test_counts_stay_exact_through_submits_erasures_and_demo_replacement(app):
         ))  # fmt: skip
         submit_randomly(app, rng, invite(app, wave="l-open", municipality=place, count=9))
     assert_counts_exact(app)
-    with app.app_context():
-        session = get_session()
-        create_demo_data(session, 3, "http://x", SEAL)
-        session.commit()
-    assert_counts_exact(app)
-    with app.app_context():
-        session = get_session()
-        erase_citizen(session, "sag-Aalborg-2", seal_key=SEAL)
-        erase_citizen(session, "sag-Furesø-0", seal_key=SEAL)
-        session.commit()
-    assert_counts_exact(app)
-    with app.app_context():
-        session = get_session()
-        remove_demo_data(session)
-        create_demo_data(session, 4, "http://x", SEAL)
-        session.commit()
-    assert_counts_exact(app)
+    through_demo_data_and_erasures(
+        app, ["sag-Aalborg-2", "sag-Furesø-0"], assert_counts_exact, SEAL
+    )
     with app.app_context():
         session = get_session()
         remove_demo_data(session)

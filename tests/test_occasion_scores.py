@@ -38,6 +38,7 @@ from survey_app.models import (
     Response,
 )
 from survey_app.registry import definition_of, find_municipality, find_version
+from tests.conftest import through_demo_data_and_erasures
 from tests.test_answer_counts import random_answers
 
 SEAL = "test-secret-seal"
@@ -248,23 +249,7 @@ def test_table_stays_exact_through_kiosk_occasions_erasures_and_demo_replacement
     rng = random.Random(12)
     kiosk_occasions(app, rng, [f"sag-{i}" for i in range(8)])
     assert_table_exact(app)
-    with app.app_context():
-        session = get_session()
-        create_demo_data(session, 3, "http://x", SEAL)
-        session.commit()
-    assert_table_exact(app)
-    with app.app_context():
-        session = get_session()
-        erase_citizen(session, "sag-2", seal_key=SEAL)
-        erase_citizen(session, "sag-5", seal_key=SEAL)
-        session.commit()
-    assert_table_exact(app)
-    with app.app_context():
-        session = get_session()
-        remove_demo_data(session)
-        create_demo_data(session, 4, "http://x", SEAL)
-        session.commit()
-    assert_table_exact(app)
+    through_demo_data_and_erasures(app, ["sag-2", "sag-5"], assert_table_exact, SEAL)
     kiosk_occasions(app, rng, [f"sag-ny-{i}" for i in range(4)])
     with app.app_context():
         session = get_session()
