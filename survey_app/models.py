@@ -413,3 +413,26 @@ class OccasionGeneration(SQLModel, table=True):
 
     id: int = Field(default=1, primary_key=True)
     token: str = Field(max_length=32)
+
+
+class ProgressionTally(SQLModel, table=True):
+    """How many citizens of a repeated questionnaire give each value progression and alpha
+    read, kept from ``occasion_score`` in the same transactions (progression_tally.py), so the
+    progression page reads a few thousand counts whatever the number of citizens. ``kind``:
+    ``occasion`` (a domain score at an occasion number, in the citizen's municipality),
+    ``pair`` (a citizen's first and latest domain score, ``number`` 1 when they are two
+    occasions apart, 0 when the citizen has one scored occasion), ``pattern`` (the codes of a
+    domain answered in full at a citizen's first occasion, for alpha) and ``citizen`` (one
+    row: the citizens with any occasion). Scores are packed as total * 1000 + answered."""
+
+    __tablename__ = "progression_tally"
+
+    questionnaire_key: str = Field(max_length=60, primary_key=True)
+    kind: str = Field(max_length=10, primary_key=True)
+    domain: str = Field(max_length=60, primary_key=True)
+    municipality_id: int = Field(primary_key=True)
+    number: int = Field(primary_key=True)
+    first: int = Field(primary_key=True)
+    latest: int = Field(primary_key=True)
+    codes: str = Field(max_length=400, primary_key=True)
+    count: int

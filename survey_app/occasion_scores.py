@@ -31,6 +31,7 @@ from sqlmodel import Session
 from analysis.definitions import QuestionnaireDef, definition_from_mapping, merge_versions
 
 from .models import Answer, OccasionGeneration, OccasionScore, QuestionnaireVersion, Response
+from .progression_tally import drop_empty, rebuild_tally, retally
 
 
 @dataclass(frozen=True)
@@ -137,24 +138,34 @@ def add_occasion(session: Session, response: Response, rows: Iterable[Answer]) -
     values = {row.item_key: row.value for row in rows}
     scored = occasion_rows(stored_rules(session, key), key, response, values)
     if scored:
-        session.execute(insert(OccasionScore), scored)
         changed(session)
+        session.execute(insert(OccasionScore), scored)
+        retally(session, [(key, response.respondent_key)], arriving=frozenset({response.id}))
 
 
 def forget_occasions(session: Session, response_filter) -> None:
     """Delete the rows of the responses ``response_filter`` selects (being erased)."""
-    erased = select(Response.id).where(response_filter)
-    session.execute(
-        delete(OccasionScore).where(OccasionScore.response_id.in_(erased)),
-        execution_options={"synchronize_session": False},
-    )
-    changed(session)
+    _forget(session, OccasionScore.response_id.in_(select(Response.id).where(response_filter)))
 
 
 def forget_demo_occasions(session: Session) -> None:
     """Delete the rows of demo responses (all demo responses are being deleted)."""
-    session.execute(delete(OccasionScore).where(OccasionScore.is_demo.is_(True)))
+    _forget(session, OccasionScore.is_demo.is_(True))
+
+
+def _forget(session: Session, rows_filter) -> None:
+    """Take the rows ``rows_filter`` selects out of the tally, then delete them."""
     changed(session)
+    t = OccasionScore
+    leaving = session.execute(
+        select(t.questionnaire_key, t.respondent_key, t.response_id).where(rows_filter)
+    ).all()
+    citizens = {(key, citizen) for key, citizen, _ in leaving}
+    retally(session, citizens, leaving=frozenset(r for _, _, r in leaving))
+    drop_empty(session)
+    session.execute(
+        delete(OccasionScore).where(rows_filter), execution_options={"synchronize_session": False}
+    )
 
 
 @dataclass
@@ -166,9 +177,13 @@ class _Occasion:
     is_demo: bool
 
 
-def rebuild_occasions(session: Session, key: str | None = None, rules: Rules | None = None) -> int:
+def rebuild_occasions(
+    session: Session, key: str | None = None, rules: Rules | None = None, tally: bool = True
+) -> int:
     """Recompute the rows of every citizen response (of questionnaire ``key`` only, under
-    ``rules``, when given) from the answers; returns the number of rows written."""
+    ``rules``, when given) from the answers, and the progression tally from them unless
+    ``tally`` is false (only migration 0012, before the tally's table exists); returns the
+    number of rows written."""
     query = (
         select(
             QuestionnaireVersion.key,
@@ -189,8 +204,8 @@ def rebuild_occasions(session: Session, key: str | None = None, rules: Rules | N
     if key is not None:
         query = query.where(QuestionnaireVersion.key == key)
         stale = stale.where(OccasionScore.questionnaire_key == key)
-    session.execute(stale)
     changed(session)
+    session.execute(stale)
     written = 0
     batch: list[dict] = []
     current: tuple | None = None
@@ -213,7 +228,10 @@ def rebuild_occasions(session: Session, key: str | None = None, rules: Rules | N
             current, values = (questionnaire, _Occasion(rid, citizen, place, at, demo)), {}
         values[item] = value
     finish()
-    return written + _flush(session, batch)
+    written += _flush(session, batch)
+    if tally:
+        rebuild_tally(session, key)
+    return written
 
 
 def _flush(session: Session, batch: list[dict]) -> int:

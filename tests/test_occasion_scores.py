@@ -34,9 +34,11 @@ from survey_app.models import (
     Answer,
     Municipality,
     OccasionScore,
+    ProgressionTally,
     QuestionnaireVersion,
     Response,
 )
+from survey_app.progression_tally import rebuild_tally
 from survey_app.registry import definition_of, find_municipality, find_version
 from tests.conftest import through_demo_data_and_erasures
 from tests.test_answer_counts import random_answers
@@ -220,12 +222,27 @@ def add_changed_version(app) -> None:
         session.commit()
 
 
+def stored_tally(session) -> dict[tuple, int]:
+    t = ProgressionTally
+    rows = session.execute(select(t.questionnaire_key, t.kind, t.domain, t.municipality_id,
+                                  t.number, t.first, t.latest, t.codes, t.count)
+                           .where(t.count != 0))  # fmt: skip
+    return {tuple(row[:-1]): row[-1] for row in rows}
+
+
 def assert_table_exact(app) -> None:
+    """The occasion rows equal a recomputation from the answers, and the tally kept citizen
+    by citizen through every change equals the tally counted afresh from those rows."""
     with app.app_context():
         session = get_session()
         expected = expected_table(session)
         assert expected, "no occasion: the test would prove nothing"
         assert stored_table(session) == expected
+        kept = stored_tally(session)
+        assert kept and min(kept.values()) > 0
+        rebuild_tally(session)
+        assert stored_tally(session) == kept
+        session.rollback()
 
 
 def assert_reads_exact(app) -> None:

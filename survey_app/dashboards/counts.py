@@ -6,7 +6,7 @@ import json
 from collections import Counter, defaultdict
 from fractions import Fraction
 
-from sqlalchemy import BigInteger, case, cast, func, literal, null, select, union_all
+from sqlalchemy import case, func, select
 from sqlmodel import Session
 
 from analysis.counts import ALL_GROUP, CountTable
@@ -15,8 +15,9 @@ from analysis.progression import DOMAIN_PREFIX, ProgressionCounts
 from analysis.reading import MISSING_CODES
 
 from ..access import municipality_condition
-from ..models import AnswerCount, Municipality, OccasionScore, QuestionnaireVersion, Wave
+from ..models import AnswerCount, Municipality, QuestionnaireVersion, Wave
 from ..occasion_scores import ensure_current, generation
+from ..progression_tally import TOTAL, read_tally
 
 
 def stored_definitions(session: Session, key: str) -> dict[int, QuestionnaireDef]:
@@ -112,102 +113,43 @@ def wave_count_table(session: Session, user, key: str, wave_keys: list[str]) -> 
     ).with_total(ALL_GROUP)
 
 
-# A score is packed with its occasion number into one integer, number * 10^6 + total * 10^3
-# + answered (a domain's total stays below 1000), so that the least and the greatest packed
-# value of a citizen's scored occasions are the first and the latest score (one GROUP BY
-# instead of more window passes).
-OCCASION, TOTAL = 1_000_000, 1_000
-
-
-def occasion_order(session: Session, table) -> tuple:
-    """The order of a citizen's occasions: by submission time, then response id compared
-    as Python compares strings (byte order, whatever the database's collation)."""
-    response_id = table.c.response_id
-    if session.get_bind().dialect.name == "postgresql":
-        response_id = response_id.collate("C")
-    return (table.c.submitted_at, response_id)
-
-
 def progression_counts(session: Session, key: str, definition: QuestionnaireDef):
-    """Domain scores of every occasion, paired per citizen, counted in SQL.
+    """Domain scores of every occasion, paired per citizen, as counts.
 
     A domain score is the mean of the domain's answered comparable items (negative items
     reversed) and needs at least half of them answered; an occasion is a citizen response
     with at least one of those items answered, numbered per citizen by time; a citizen
     belongs to the municipality of their first occasion. All municipalities are counted,
     because the reliable-change limit rests on the spread of first scores over all citizens;
-    callers show only the groups a user may see. Reads the occasion score table
-    (``occasion_scores``), one row per occasion and domain, and hands back counts only.
+    callers show only the groups a user may see. Reads the progression tally
+    (``progression_tally``), kept per citizen from the occasion score table.
     """
     ensure_current(session, key, definition)
-    t = OccasionScore
-    answered = (
-        select(t.respondent_key, t.response_id, t.submitted_at, t.municipality_id, t.domain,
-               t.size, t.answered, t.total)
-        .where(t.questionnaire_key == key, t.answered > 0)
-        .subquery()
-    )  # fmt: skip
-    citizen, order = answered.c.respondent_key, occasion_order(session, answered)
-    numbered = select(
-        citizen,
-        answered.c.domain,
-        answered.c.size,
-        answered.c.answered,
-        answered.c.total,
-        func.dense_rank().over(partition_by=citizen, order_by=order).label("number"),
-        func.first_value(answered.c.municipality_id)
-        .over(partition_by=citizen, order_by=order)
-        .label("place"),
-    ).subquery()
-    n = numbered.c
-    scored = (
-        select(
-            n.respondent_key,
-            n.domain,
-            n.place,
-            n.number,
-            n.total,
-            n.answered,
-            (cast(n.number, BigInteger) * OCCASION + n.total * TOTAL + n.answered).label("packed"),
-        )
-        .where(n.size > 0, 2 * n.answered >= n.size)
-        .cte("scored")
-    )
-    s = scored.c
-    occasions = select(
-        literal(0), s.domain, s.place, s.number, s.total * TOTAL + s.answered, null(), func.count()
-    ).group_by(s.domain, s.place, s.number, s.total, s.answered)
-    measured = (
-        select(
-            s.domain,
-            s.place,
-            case((func.count() >= 2, 1), else_=0).label("paired"),
-            (func.min(s.packed) % OCCASION).label("first"),
-            (func.max(s.packed) % OCCASION).label("latest"),
-        )
-        .group_by(s.respondent_key, s.domain, s.place)
-        .subquery()
-    )
-    m = measured.c
-    firsts = select(
-        literal(1), m.domain, m.place, m.paired, m.first, m.latest, func.count()
-    ).group_by(m.domain, m.place, m.paired, m.first, m.latest)
     places = dict(session.execute(select(Municipality.id, Municipality.name)).all())
     counts = ProgressionCounts()
-    for kind, domain, place, number, first, latest, many in session.execute(
-        union_all(occasions, firsts)
+    scores: dict[int, Fraction] = {}
+
+    def score(packed: int) -> Fraction:
+        found = scores.get(packed)
+        if found is None:
+            found = scores[packed] = Fraction(*divmod(packed, TOTAL))
+        return found
+
+    for kind, domain, place, number, first, latest, _, many in read_tally(
+        session, key, ("occasion", "pair")
     ):
         measure, groups = DOMAIN_PREFIX + domain, (ALL_GROUP, places[place])
-        score = Fraction(*divmod(first, TOTAL))
-        if kind == 0:
+        if kind == "occasion":
             for group in groups:
-                counts.by_occasion.setdefault((measure, group, number), Counter())[score] += many
+                counts.by_occasion.setdefault((measure, group, number), Counter())[
+                    score(first)
+                ] += many
             continue
-        counts.first_scores.setdefault(measure, Counter())[score] += many
+        counts.first_scores.setdefault(measure, Counter())[score(first)] += many
         for group in groups:
             pairs = counts.pairs.setdefault((measure, group), Counter())
             if number:
-                pairs[(score, Fraction(*divmod(latest, TOTAL)))] += many
+                pairs[(score(first), score(latest))] += many
     return counts
 
 

@@ -1,9 +1,9 @@
 """The first occasions behind each domain's estimated reliability (Cronbach's alpha).
 
-Alpha needs each citizen's item answers side by side. The occasion score table holds them per
-occasion and domain (negative items reversed), so this reads only each citizen's first
-occasion (by submission time, then response id) and hands ``analysis`` how many citizens
-gave each complete pattern of codes, never a pseudonym. A citizen who left an item of the
+Alpha needs each citizen's item answers side by side. The progression tally counts, per domain,
+the citizens whose first occasion (by submission time, then response id) answered the domain in
+full with each pattern of codes (negative items reversed); this hands ``analysis`` those counts,
+never a pseudonym. A citizen who left an item of the
 domain without an option code is left out of that domain (listwise deletion).
 """
 
@@ -11,15 +11,13 @@ from __future__ import annotations
 
 from collections import Counter
 
-from sqlalchemy import func, select
 from sqlmodel import Session
 
 from analysis.definitions import QuestionnaireDef
 from analysis.reliability import DomainReliability, alpha_from_patterns, choose_reliability
 
-from ..models import OccasionScore
 from ..occasion_scores import ensure_current
-from .counts import occasion_order
+from ..progression_tally import read_tally
 
 
 def first_occasion_patterns(
@@ -28,26 +26,12 @@ def first_occasion_patterns(
     """The number of citizens with a first occasion, and per domain how many of them answered
     every comparable item of the domain at their first occasion with each tuple of scores."""
     ensure_current(session, key, definition)
-    t = OccasionScore
-    rows = select(t.respondent_key, t.response_id, t.submitted_at, t.domain, t.size, t.answered,
-                  t.codes).where(t.questionnaire_key == key).subquery()  # fmt: skip
-    first = (
-        func.dense_rank()
-        .over(partition_by=rows.c.respondent_key, order_by=occasion_order(session, rows))
-        .label("occasion")
-    )
-    ranked = select(rows, first).subquery()
-    complete = (
-        select(ranked.c.domain, ranked.c.codes, func.count())
-        .where(ranked.c.occasion == 1, ranked.c.size > 0, ranked.c.answered == ranked.c.size)
-        .group_by(ranked.c.domain, ranked.c.codes)
-    )
-    patterns: dict[str, Counter] = {}
-    for domain, codes, n in session.execute(complete):
+    citizens, patterns = 0, {}
+    for kind, domain, *_, codes, n in read_tally(session, key, ("pattern", "citizen")):
+        if kind == "citizen":
+            citizens += n
+            continue
         patterns.setdefault(domain, Counter())[tuple(int(c) for c in codes.split(","))] += n
-    citizens = session.scalar(
-        select(func.count(func.distinct(t.respondent_key))).where(t.questionnaire_key == key)
-    )
     return citizens, patterns
 
 

@@ -59,7 +59,7 @@ def upgrade() -> None:
     from survey_app.occasion_scores import rebuild_occasions
 
     with Session(bind=op.get_bind()) as session:
-        rebuild_occasions(session)
+        rebuild_occasions(session, tally=False)  # the tally's table comes with 0013
 
 
 def downgrade() -> None:
