@@ -155,6 +155,21 @@ def citizen_trajectory(
     ]
 
 
+class Score(Fraction):
+    """An exact score that keeps its hash: a progression page counts tens of thousands of
+    score pairs into dictionaries, and Fraction works its hash out anew on every lookup.
+    Equal to, and hashed as, the Fraction of the same value."""
+
+    __slots__ = ("_hash",)
+
+    def __hash__(self) -> int:
+        try:
+            return self._hash
+        except AttributeError:
+            self._hash = Fraction.__hash__(self)
+            return self._hash
+
+
 @dataclass
 class ProgressionCounts:
     """What progression needs, as counts: per (measure, group) the number of citizens with
@@ -227,6 +242,14 @@ class MeanInterval:
 
 def mean_interval_counts(values: Mapping, confidence: float = 0.95) -> MeanInterval:
     """Mean and t-interval from {value: count}; the interval needs n >= 2."""
+    return _mean_interval(frozenset(values.items()), confidence)
+
+
+@lru_cache(maxsize=4096)
+def _mean_interval(values: frozenset, confidence: float) -> MeanInterval:
+    """``mean_interval_counts`` of one table of counts, kept per process (a chart's points
+    are the same tables until a new occasion changes its citizen's groups)."""
+    values = dict(values)
     # scipy.special's t quantile is what scipy.stats.t.ppf computes, without its per-call
     # argument checks (this runs for every line point of the progression chart).
     from scipy.special import stdtrit
@@ -340,10 +363,19 @@ def _pair_statistics(pairs: frozenset[tuple[tuple[int, int, int, int], int]]) ->
     Wilcoxon test, of one table of pairs (first and latest score as numerator and
     denominator, with their count); kept per process, since an unchanged table gives the
     same statistics and a new occasion changes only its citizen's groups."""
-    table = {(Fraction(an, ad), Fraction(bn, bd)): c for (an, ad, bn, bd), c in pairs}
+    exact: dict[tuple[int, int], Score] = {}
+
+    def score(numerator: int, denominator: int) -> Score:
+        found = exact.get((numerator, denominator))
+        if found is None:
+            found = exact[(numerator, denominator)] = Score(numerator, denominator)
+        return found
+
+    table = {(score(an, ad), score(bn, bd)): c for (an, ad, bn, bd), c in pairs}
     changes: Counter = Counter()
-    for (a, b), count in table.items():
-        changes[b - a] += count
+    for (an, ad, bn, bd), count in pairs:
+        change = Fraction(bn * ad - an * bd, ad * bd)
+        changes[score(change.numerator, change.denominator)] += count
     first = mean_interval_counts(_margin(table, 0))
     latest = mean_interval_counts(_margin(table, 1))
     change = mean_interval_counts(changes)
@@ -412,9 +444,12 @@ def progression_from_counts(
     ``reliabilities`` (domain key -> value) replaces the definition's planning values, e.g.
     with the ``used`` value of ``domain_reliabilities``."""
     results = []
+    measure_keys = measures(definition)
+    # The Jacobson-Truax SD rests on every citizen's first score, the same for every group.
+    sd_first = {m: sd_counts(counts.first_scores.get(m, Counter())) for m in measure_keys}
     for group in groups if groups is not None else counts.groups():
         in_group = []
-        for measure in measures(definition):
+        for measure in measure_keys:
             reliability = None
             if measure.startswith(DOMAIN_PREFIX):
                 key = measure[len(DOMAIN_PREFIX) :]
@@ -422,9 +457,10 @@ def progression_from_counts(
                 reliability = domain.reliability if domain else None
                 if reliabilities is not None and key in reliabilities:
                     reliability = reliabilities[key]
-            sd_first = sd_counts(counts.first_scores.get(measure, Counter()))
             pairs = counts.pairs.get((measure, group), Counter())
-            in_group.append(progression_from_pairs(measure, group, pairs, sd_first, reliability))
+            in_group.append(
+                progression_from_pairs(measure, group, pairs, sd_first[measure], reliability)
+            )
         for is_domain in (False, True):
             family = [r for r in in_group if r.item.startswith(DOMAIN_PREFIX) == is_domain]
             adjusted = benjamini_hochberg([r.wilcoxon_p for r in family])

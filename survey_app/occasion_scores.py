@@ -5,7 +5,9 @@ holds the number of the domain's comparable items, how many of them got an optio
 sum of those codes with negative items reversed, and the codes themselves (for alpha). Rows
 are written in the submitting transaction (``add_occasion``), deleted in the erasing one
 (``forget_occasions``) and dropped with the demo data (``forget_demo_occasions``), as the
-answer counts are (answer_counts.py calls these).
+answer counts are (answer_counts.py calls these); each of these also brings the progression
+tally of the citizens concerned up to date (progression_tally.py), after taking the change
+token, which serialises them.
 
 Which items count, in which domain and with which polarity follows the merged definition of
 all stored versions of the questionnaire, which changes when a version is loaded. The rows
@@ -25,7 +27,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, or_, select, update
 from sqlmodel import Session
 
 from analysis.definitions import QuestionnaireDef, definition_from_mapping, merge_versions
@@ -274,10 +276,10 @@ def after_new_version(session: Session, key: str) -> None:
 
 
 def _recompute_if_stale(session: Session, key: str, rules: Rules) -> None:
-    stale = session.scalar(
-        select(OccasionScore.response_id)
-        .where(OccasionScore.questionnaire_key == key, OccasionScore.rules != rules.digest)
-        .limit(1)
-    )
+    t = OccasionScore
+    # "Other rules" as two ranges, so that the index on (questionnaire_key, rules) answers it
+    # without reading the rows (none are stale, nearly always).
+    other = or_(t.rules < rules.digest, t.rules > rules.digest)
+    stale = session.scalar(select(t.response_id).where(t.questionnaire_key == key, other).limit(1))
     if stale is not None:
         rebuild_occasions(session, key, rules)

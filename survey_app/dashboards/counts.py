@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from fractions import Fraction
 
 from sqlalchemy import case, func, select
 from sqlmodel import Session
 
 from analysis.counts import ALL_GROUP, CountTable
 from analysis.definitions import QuestionnaireDef, definition_from_mapping, merge_versions
-from analysis.progression import DOMAIN_PREFIX, ProgressionCounts
+from analysis.progression import DOMAIN_PREFIX, ProgressionCounts, Score
 from analysis.reading import MISSING_CODES
 
 from ..access import municipality_condition
@@ -126,31 +125,49 @@ def progression_counts(session: Session, key: str, definition: QuestionnaireDef)
     """
     ensure_current(session, key, definition)
     places = dict(session.execute(select(Municipality.id, Municipality.name)).all())
-    counts = ProgressionCounts()
-    scores: dict[int, Fraction] = {}
-
-    def score(packed: int) -> Fraction:
-        found = scores.get(packed)
-        if found is None:
-            found = scores[packed] = Fraction(*divmod(packed, TOTAL))
-        return found
-
+    # Counted on the packed integers first, then turned into exact scores once per key.
+    by_occasion: dict[tuple, Counter] = defaultdict(Counter)
+    first_scores: dict[str, Counter] = defaultdict(Counter)
+    pairs: dict[tuple, Counter] = defaultdict(Counter)
     for kind, domain, place, number, first, latest, _, many in read_tally(
         session, key, ("occasion", "pair")
     ):
         measure, groups = DOMAIN_PREFIX + domain, (ALL_GROUP, places[place])
         if kind == "occasion":
             for group in groups:
-                counts.by_occasion.setdefault((measure, group, number), Counter())[
-                    score(first)
-                ] += many
+                by_occasion[(measure, group, number)][first] += many
             continue
-        counts.first_scores.setdefault(measure, Counter())[score(first)] += many
+        first_scores[measure][first] += many
         for group in groups:
-            pairs = counts.pairs.setdefault((measure, group), Counter())
+            found = pairs[(measure, group)]
             if number:
-                pairs[(score(first), score(latest))] += many
-    return counts
+                found[(first, latest)] += many
+    scores: dict[int, Score] = {}
+
+    def score(packed: int) -> Score:
+        found = scores.get(packed)
+        if found is None:
+            found = scores[packed] = Score(*divmod(packed, TOTAL))
+        return found
+
+    def exact(counter: Counter) -> Counter:
+        # Packed scores differ where their values are equal (3 of 6 and 2 of 4), so add up.
+        found: Counter = Counter()
+        for packed, n in counter.items():
+            found[score(packed)] += n
+        return found
+
+    def exact_pairs(counter: Counter) -> Counter:
+        found: Counter = Counter()
+        for (first, latest), n in counter.items():
+            found[(score(first), score(latest))] += n
+        return found
+
+    return ProgressionCounts(
+        pairs={k: exact_pairs(c) for k, c in pairs.items()},
+        first_scores={k: exact(c) for k, c in first_scores.items()},
+        by_occasion={k: exact(c) for k, c in by_occasion.items()},
+    )
 
 
 def citizen_data_key(session: Session) -> tuple:

@@ -94,8 +94,9 @@ def build_progression(
     reliable change used (estimated alpha or the planning value, see analysis.reliability)."""
     reliabilities = reliabilities or {}
     used = {key: r.used for key, r in reliabilities.items()}
+    every_group = list(dict.fromkeys([*groups, *counts.groups()]))
     results = [
-        r for r in progression_from_counts(counts, definition, [*groups, *counts.groups()], used)
+        r for r in progression_from_counts(counts, definition, every_group, used)
         if r.item.startswith(DOMAIN_PREFIX)
     ]  # fmt: skip
     decision = progression_decision(results, threshold, ALL_GROUP in groups)

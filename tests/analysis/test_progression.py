@@ -20,6 +20,7 @@ from analysis.definitions import merge_versions
 from analysis.pipeline import progression_export
 from analysis.progression import (
     JSON_KEYS,
+    Score,
     citizen_occasions,
     citizen_trajectory,
     mean_interval_counts,
@@ -358,3 +359,26 @@ def test_status_is_a_bare_code_and_the_words_are_in_note(tmp_path):
     fanoe = find(result, "domain:tro", "Fanø").to_record()
     assert fanoe["note"] == "fewer than 3 citizens with two occasions (1)"
     assert find(result, "domain:plan").to_record()["note"].startswith("no reliable change")
+
+
+@given(st.integers(-50, 50), st.integers(1, 12))
+def test_a_score_is_the_fraction_of_the_same_value(numerator, denominator):
+    score, fraction = Score(numerator, denominator), Fraction(numerator, denominator)
+    assert score == fraction and hash(score) == hash(fraction) == hash(score)
+    assert {fraction: 1}[score] == 1 and {score: 1}[fraction] == 1
+    assert Counter({score: 2}) + Counter({fraction: 3}) == Counter({fraction: 5})
+
+
+def test_progression_is_the_same_from_scores_as_from_fractions():
+    from analysis.progression import _pair_statistics
+
+    table = {(Fraction(7, 3), Fraction(3)): 4, (Fraction(2), Fraction(5, 2)): 3, (1, 4): 2}
+    _pair_statistics.cache_clear()
+    from_scores = progression_from_pairs(
+        "domain:d", "alle", {(Score(a), Score(b)): n for (a, b), n in table.items()}, 0.8, 0.7
+    )
+    _pair_statistics.cache_clear()
+    from_fractions = progression_from_pairs(
+        "domain:d", "alle", {(Fraction(a), Fraction(b)): n for (a, b), n in table.items()}, 0.8, 0.7
+    )
+    assert from_scores == from_fractions and from_scores.improved == 2

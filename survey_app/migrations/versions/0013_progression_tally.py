@@ -35,6 +35,9 @@ def upgrade() -> None:
             "latest", "codes",
         ),
     )  # fmt: skip
+    # Whether any occasion row of a questionnaire was computed under other rules than the
+    # current ones, read before every progression page (occasion_scores._recompute_if_stale).
+    op.create_index("ix_occasion_score_rules", "occasion_score", ["questionnaire_key", "rules"])
     # The tally is counted by the app's own computation from the occasion rows (the same one
     # the submissions use), so that the two can never disagree.
     from survey_app.progression_tally import rebuild_tally
@@ -44,4 +47,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_occasion_score_rules", table_name="occasion_score")
     op.drop_table("progression_tally")
