@@ -10,6 +10,7 @@ from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 
+import pytest
 from sqlalchemy import select
 
 from analysis.counts import ALL_GROUP
@@ -361,3 +362,54 @@ def test_a_kept_progression_page_is_never_stale(app):
     assert erased != after
     forget_all()
     assert shown() == erased
+
+
+def add_one_occasion(session, citizen: str, at: datetime, rng) -> None:
+    """One en-plan occasion of ``citizen`` at ``at``, stored as a submission stores it."""
+    version = find_version(session, "en-plan")
+    definition = definition_of(version)
+    response = Response(
+        id=str(uuid.uuid4()), questionnaire_version_id=version.id, respondent_key=citizen,
+        municipality_id=find_municipality(session, "Aalborg").id, submitted_at=at,
+    )  # fmt: skip
+    session.add(response)
+    session.flush()
+    store_answers(
+        session, response, answer_rows(definition, response.id, random_answers(rng, definition))
+    )
+
+
+def test_two_occasions_of_one_citizen_at_the_same_moment_are_both_tallied(app):
+    """The second transaction works out the citizen's share only after the first committed
+    (it waits on the change token), so neither share is computed from a stale view."""
+    import threading
+
+    from sqlmodel import Session
+
+    from survey_app.db import engine
+
+    rng = random.Random(8)
+    stored_occasions(app, rng, 3)
+    with app.app_context():
+        if engine().dialect.name != "postgresql":
+            pytest.skip("SQLite runs one writing transaction at a time")
+        start = datetime(2021, 5, 1, tzinfo=UTC)
+        first, second = Session(engine()), Session(engine())
+        add_one_occasion(first, "borger-1", start, rng)
+        waited = threading.Event()
+
+        def other_tablet():
+            add_one_occasion(second, "borger-1", start + timedelta(days=1), random.Random(9))
+            second.commit()
+            waited.set()
+
+        thread = threading.Thread(target=other_tablet)
+        thread.start()
+        assert not waited.wait(0.5), "the second occasion did not wait for the first"
+        first.commit()
+        thread.join(10)
+        assert waited.is_set()
+        first.close()
+        second.close()
+    assert_table_exact(app)
+    assert_reads_exact(app)
