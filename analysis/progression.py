@@ -265,6 +265,13 @@ def _mean_interval(values: frozenset, confidence: float) -> MeanInterval:
     return MeanInterval(n, float(mean), float(mean) - half, float(mean) + half)
 
 
+def forget_statistics() -> None:
+    """Empty the statistics kept per process (pair tables, line points), so that the next
+    page computes every group anew (benchmarks)."""
+    _pair_statistics.cache_clear()
+    _mean_interval.cache_clear()
+
+
 def sd_counts(values: Mapping) -> float | None:
     """Sample standard deviation from {value: count}; None with fewer than two values."""
     n = sum(values.values())

@@ -8,7 +8,9 @@
 2. Comparison page and progression page, signed in as evaluator (all municipalities):
    ``--repeat`` requests each through Flask's test client after one warm-up; p95 wall time
    of requests computed afresh (the result cache emptied before each, as after every new
-   submission: the figure) and of requests answered from the cache.
+   submission: the figure) and of requests answered from the cache; for the progression
+   page also with the per-process statistics of every group emptied (as in a new worker;
+   after a submission only its citizen's groups are computed anew).
 3. Page weight of the comparison page's first load: the HTML as sent (pages are never
    compressed, BREACH) plus every script and style sheet it loads as it arrives compressed
    (plotly.js from the app, gzipped; /static/ files gzipped by nginx above 1 KB).
@@ -135,6 +137,7 @@ def main() -> None:
     total = counts["answers"] + citizen_answers
     d.os.environ.update(d.cli_env(url))
     sys.path.insert(0, str(d.ROOT))
+    from analysis.progression import forget_statistics
     from survey_app import create_app
     from survey_app.answer_counts import rebuild
     from survey_app.dashboards.memo import forget_all
@@ -150,13 +153,20 @@ def main() -> None:
     client = d.signed_in_client(app)
     compare_ms, compare_warm_ms, compare_bytes = page_p95(client, d.PAGE, args.repeat, forget_all)
     progression_ms, progression_warm_ms, _ = page_p95(client, PROGRESSION, args.repeat, forget_all)
+
+    def forget_everything():
+        forget_all()
+        forget_statistics()
+
+    progression_cold_ms, _, _ = page_p95(client, PROGRESSION, args.repeat, forget_everything)
     print(
         f"comparison page p95 {compare_ms:.0f} ms computed afresh, {compare_warm_ms:.0f} ms "
         f"from the result cache ({compare_bytes:,} bytes of HTML)"
     )
     print(
         f"progression page p95 {progression_ms:.0f} ms computed afresh, "
-        f"{progression_warm_ms:.0f} ms from the result cache",
+        f"{progression_warm_ms:.0f} ms from the result cache, {progression_cold_ms:.0f} ms "
+        "with every group's statistics computed anew too (as in a new worker)",
         flush=True,
     )
     first_load = first_load_bytes(client)
