@@ -15,7 +15,7 @@ import functools
 from collections import Counter
 from collections.abc import Iterable
 
-from sqlalchemy import delete, func, insert, literal, select, update
+from sqlalchemy import TextClause, bindparam, delete, func, insert, literal, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -56,10 +56,11 @@ def store_answers(session: Session, response: Response, rows: Iterable[Answer]) 
     (``response`` must be inserted already)."""
     rows = list(rows)
     if rows:
-        session.execute(
-            insert(Answer.__table__),
-            [{name: getattr(row, name) for name in ANSWER_COLUMNS} for row in rows],
-        )
+        # One multi-row INSERT: psycopg sends an executemany as a pipeline and waits for it
+        # by polling, which costs the worker more CPU the slower the database answers.
+        values = [{name: getattr(row, name) for name in ANSWER_COLUMNS} for row in rows]
+        dialect = session.get_bind().dialect.name
+        session.execute(_answer_insert(dialect, len(values)), _flat(values))
     occasion_scores.add_occasion(session, response, rows)
     if response.wave_id is None:
         return
@@ -79,28 +80,54 @@ def store_answers(session: Session, response: Response, rows: Iterable[Answer]) 
 
 def add_counts(session: Session, deltas: Counter) -> None:
     """Raise the counts by ``deltas`` (key in ``KEY_COLUMNS`` order -> how many), creating
-    rows as needed; one statement, rows locked in key order so that simultaneous submissions
-    never wait on each other in a cycle."""
+    rows as needed; one multi-row statement, rows locked in key order so that simultaneous
+    submissions never wait on each other in a cycle."""
     if not deltas:
         return
     values = [
         {**dict(zip(KEY_COLUMNS, key, strict=True)), "count": n}
         for key, n in sorted(deltas.items())
     ]
-    session.execute(_count_upsert(session.get_bind().dialect.name), values)
+    session.execute(_count_upsert(session.get_bind().dialect.name, len(values)), _flat(values))
 
 
-@functools.cache
-def _count_upsert(dialect: str):
-    """INSERT ... ON CONFLICT DO UPDATE raising a count, built once per dialect (its compiled
-    form is then reused for every submission)."""
+def _flat(values: list[dict]) -> dict:
+    """Rows of values as the parameters of a statement with one placeholder per cell."""
+    return {f"{name}_{i}": value for i, row in enumerate(values) for name, value in row.items()}
+
+
+def _as_text(statement, dialect: str) -> TextClause:
+    """A statement compiled once to SQL text for ``dialect``. SQLAlchemy does not cache the
+    compiled form of a multi-row INSERT; as text it compiles once and is then reused."""
+    base = postgresql.base.PGDialect if dialect == "postgresql" else sqlite.base.SQLiteDialect
+    return text(str(statement.compile(dialect=base(paramstyle="named"))))
+
+
+@functools.lru_cache(maxsize=64)
+def _answer_insert(dialect: str, rows: int) -> TextClause:
+    """INSERT INTO answer ... VALUES (...), (...) for ``rows`` rows, built once per dialect
+    and row count."""
+    statement = insert(Answer.__table__).values(
+        [{name: bindparam(f"{name}_{i}") for name in ANSWER_COLUMNS} for i in range(rows)]
+    )
+    return _as_text(statement, dialect)
+
+
+@functools.lru_cache(maxsize=64)
+def _count_upsert(dialect: str, rows: int) -> TextClause:
+    """INSERT ... VALUES (...), (...) ON CONFLICT DO UPDATE raising counts, for ``rows`` rows,
+    built once per dialect and row count (its compiled form is then reused)."""
     table = AnswerCount.__table__
     insert_for = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert_for(table)
-    return statement.on_conflict_do_update(
+    columns = (*KEY_COLUMNS, "count")
+    statement = insert_for(table).values(
+        [{name: bindparam(f"{name}_{i}") for name in columns} for i in range(rows)]
+    )
+    statement = statement.on_conflict_do_update(
         index_elements=[c for c in KEY_COLUMNS if c != "questionnaire_version_id"],
         set_={"count": table.c.count + statement.excluded.count},
     )
+    return _as_text(statement, dialect)
 
 
 def _grouped(response_filter=None):
