@@ -4,10 +4,11 @@ the routing condition as JSON for the live show/hide script, and question number
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from ..instruments.conditions import as_json, parse_condition
 from ..questionnaire_schema import Item
@@ -59,3 +60,24 @@ def raw_open_values(items: list[Item], form: Mapping[str, str]) -> dict[str, str
         for item in items
         if item.is_open and ("item-" + item.key) in form
     }
+
+
+# Rendered blank questions per (version fingerprint, language): a version never changes, so
+# neither do they. Bounded so that many versions cannot grow it without limit.
+_blank_questions: dict[tuple[str, str], Markup] = {}
+MAX_BLANK_QUESTIONS = 256
+
+
+def blank_questions(fingerprint: str, lang: str, render: Callable[[], str]) -> Markup:
+    """The questions of a version as a link page shows them without answers, errors or
+    notices, in ``lang``: ``render()`` once per (version, language), then kept.
+
+    Only what is the same for every link may be kept: no answers, no CSRF token, no token.
+    """
+    key = (fingerprint, lang)
+    html = _blank_questions.get(key)
+    if html is None:
+        if len(_blank_questions) >= MAX_BLANK_QUESTIONS:
+            _blank_questions.clear()
+        html = _blank_questions[key] = Markup(render())
+    return html

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlmodel import Session
 from werkzeug.exceptions import NotFound
@@ -56,23 +57,26 @@ def render_form(
     """
     shown = visible_items(ctx.definition, answers)
     problems = problems or {}
-    return (
-        render_template(
-            "answer.html",
-            ctx=ctx,
-            q=ctx.definition,
-            answers=answers,
-            errors=set(errors) | set(problems),
-            problems=problems,
-            raw=raw or {},
-            notice=notice,
-            shown=shown,
-            numbers=display.question_numbers(shown),
-            new_items=set(new_items),
-            routed=any(item.show_if for item in ctx.definition.items),
-        ),
-        status,
-    )
+    context = {
+        "ctx": ctx,
+        "q": ctx.definition,
+        "answers": answers,
+        "errors": set(errors) | set(problems),
+        "problems": problems,
+        "raw": raw or {},
+        "notice": notice,
+        "shown": shown,
+        "numbers": display.question_numbers(shown),
+        "new_items": set(new_items),
+        "routed": any(item.show_if for item in ctx.definition.items),
+    }
+    if not (answers or context["errors"] or context["raw"] or new_items):
+        context["blank_questions"] = display.blank_questions(
+            ctx.version.fingerprint,
+            str(get_locale() or "da"),
+            lambda: render_template("answer_questions.html", **context),
+        )
+    return render_template("answer.html", **context), status
 
 
 def _corrections(ctx: AnsweringContext, exc: UnacceptableAnswers):
