@@ -23,42 +23,71 @@ def _page(client, url):
     return response.get_data(as_text=True)
 
 
-def test_a_blank_form_is_the_same_page_as_rendered_afresh(app):
+def _rendered_afresh(app, token, lang="da"):
+    """The link page as the template renders it, nothing reused."""
+    from flask import render_template
+    from flask_babel import force_locale
+
+    with app.test_request_context(f"/s/{token}"), force_locale(lang):
+        from survey_app.answering.responses import find_context
+
+        ctx = find_context(get_session(), token, app.config["SEAL_KEY"])
+        shown = [item.key for item in ctx.definition.items]
+        return render_template(
+            "answer.html", ctx=ctx, q=ctx.definition, answers={}, errors=set(), problems={},
+            raw={}, notice=None, shown=shown, numbers=display.question_numbers(shown),
+            new_items=set(), routed=False, lang=lang,
+        )  # fmt: skip
+
+
+def test_a_blank_form_is_the_page_the_template_renders(app):
     open_wave(app)
     first, second = invite(app, count=2)
-    client = app.test_client()
-    display._blank_questions.clear()
-    afresh = _page(client, f"/s/{first}")
-    assert display._blank_questions  # kept for the next link of the version
-    reused = _page(app.test_client(), f"/s/{first}")
-    assert CSRF_FIELD.sub("", reused) == CSRF_FIELD.sub("", afresh)
-    other = _page(app.test_client(), f"/s/{second}")
-    assert f'action="/s/{second}"' in other and first not in other
+    display._blank_pages.clear()
+    for token in (first, second, first):
+        page = _page(app.test_client(), f"/s/{token}")
+        assert CSRF_FIELD.sub("", page) == CSRF_FIELD.sub("", _rendered_afresh(app, token))
+        assert f'action="/s/{token}"' in page
+    assert len(display._blank_pages) == 1
 
 
-def test_the_kept_questions_hold_no_token_and_no_csrf_token(app):
+def test_every_request_gets_its_own_csrf_token_and_the_kept_page_none(app):
+    open_wave(app)
+    first, second = invite(app, count=2)
+    display._blank_pages.clear()
+    one, other = app.test_client(), app.test_client()
+    pages = [_page(one, f"/s/{first}"), _page(other, f"/s/{second}")]
+    tokens = [csrf_token_from(page) for page in pages]
+    assert tokens[0] != tokens[1]
+    [kept] = display._blank_pages.values()
+    assert first not in kept and second not in kept
+    assert not any(token in kept for token in tokens)
+    assert display.CSRF_SLOT in kept and display.ACTION_SLOT in kept
+    form = {"csrf_token": tokens[0], "action": "submit", "item-forenklet_sagsbehandling": "2",
+            "item-kvalitet_revurdering": "1"}  # fmt: skip
+    assert other.post(f"/s/{first}", data=form).status_code == 400  # not its session's token
+    assert one.post(f"/s/{first}", data=form).status_code == 303
+
+
+def test_blank_pages_are_kept_per_language_and_wave_title(app):
     open_wave(app)
     [token] = invite(app)
-    client = app.test_client()
-    display._blank_questions.clear()
-    page = _page(client, f"/s/{token}")
-    kept = "".join(display._blank_questions.values())
-    assert token not in kept and "csrf_token" not in kept
-    assert csrf_token_from(page) not in kept
-
-
-def test_blank_questions_are_kept_per_language(app):
-    open_wave(app)
-    [token] = invite(app)
-    display._blank_questions.clear()
+    display._blank_pages.clear()
     danish = _page(app.test_client(), f"/s/{token}")
     english = _page(app.test_client(), f"/s/{token}?lang=en")
     assert "Spørgsmål 1 af 2" in danish and "Question 1 of 2" in english
     assert "Question 1 of 2" not in danish and "Spørgsmål 1 af 2" not in english
-    assert len(display._blank_questions) == 2
+    assert '<html lang="en">' in english
+    assert len(display._blank_pages) == 2
+    with app.app_context():
+        session = get_session()
+        wave = session.exec(select(Wave)).all()[-1]
+        wave.title = "Ny titel på runden"
+        session.commit()
+    assert "Ny titel på runden" in _page(app.test_client(), f"/s/{token}")
 
 
-def test_a_saved_draft_is_shown_although_blank_questions_are_kept(app):
+def test_a_saved_draft_is_shown_although_a_blank_page_is_kept(app):
     open_wave(app)
     blank, resumed = invite(app, count=2)
     _page(app.test_client(), f"/s/{blank}")  # the blank questions are kept now
