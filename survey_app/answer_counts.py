@@ -48,7 +48,7 @@ def insert_response(session: Session, response: Response) -> None:
     """Insert a new response row in one statement (the object is not added to the session:
     the submitting paths never change it afterwards)."""
     values = {name: getattr(response, name) for name in RESPONSE_COLUMNS}
-    session.execute(insert(Response.__table__), [values])
+    session.connection().execute(_response_insert(), values)
 
 
 def store_answers(session: Session, response: Response, rows: Iterable[Answer]) -> None:
@@ -59,8 +59,8 @@ def store_answers(session: Session, response: Response, rows: Iterable[Answer]) 
         # One multi-row INSERT: psycopg sends an executemany as a pipeline and waits for it
         # by polling, which costs the worker more CPU the slower the database answers.
         values = [{name: getattr(row, name) for name in ANSWER_COLUMNS} for row in rows]
-        dialect = session.get_bind().dialect.name
-        session.execute(_answer_insert(dialect, len(values)), _flat(values))
+        connection = session.connection()  # Core statements: no ORM work needed
+        connection.execute(_answer_insert(connection.dialect.name, len(values)), _flat(values))
     occasion_scores.add_occasion(session, response, rows)
     if response.wave_id is None:
         return
@@ -88,12 +88,18 @@ def add_counts(session: Session, deltas: Counter) -> None:
         {**dict(zip(KEY_COLUMNS, key, strict=True)), "count": n}
         for key, n in sorted(deltas.items())
     ]
-    session.execute(_count_upsert(session.get_bind().dialect.name, len(values)), _flat(values))
+    connection = session.connection()
+    connection.execute(_count_upsert(connection.dialect.name, len(values)), _flat(values))
 
 
 def _flat(values: list[dict]) -> dict:
     """Rows of values as the parameters of a statement with one placeholder per cell."""
     return {f"{name}_{i}": value for i, row in enumerate(values) for name, value in row.items()}
+
+
+@functools.cache
+def _response_insert():
+    return insert(Response.__table__)
 
 
 def _as_text(statement, dialect: str) -> TextClause:

@@ -184,12 +184,13 @@ def spend(session: Session, seal: str, invitation: Invitation | LinkInvitation) 
     Two simultaneous submissions race on the primary key: the database lets one insert win.
     On PostgreSQL the used-mark and the draft go in one statement.
     """
-    dialect = session.get_bind().dialect.name
-    result = session.execute(_spend_statement(dialect), _link_values(seal, invitation))
+    connection = session.connection()  # Core statements: no ORM work needed
+    dialect = connection.dialect.name
+    result = connection.execute(_spend_statement(dialect), _link_values(seal, invitation))
     if result.first() is None:
         return False
     if dialect != "postgresql":
-        session.execute(_drop_draft_statement(), {"seal": seal})
+        connection.execute(_drop_draft_statement(), {"seal": seal})
     return True
 
 
