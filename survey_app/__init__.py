@@ -13,6 +13,7 @@ from .config import load_config
 from .extensions import (
     CONTENT_SECURITY_POLICY,
     REFERRER_POLICY,
+    KeptSerializerSessionInterface,
     babel,
     csrf,
     limiter,
@@ -32,6 +33,7 @@ def create_app(config: dict | None = None) -> Flask:
         # would otherwise see the proxy as one client for everyone.
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+    app.session_interface = KeptSerializerSessionInterface()
     db.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     app.context_processor(lambda: {"lang": str(get_locale() or "da")})

@@ -129,3 +129,24 @@ def test_find_link_gives_the_rows_values_without_orm_instances(app):
         again = find_link(session, token, app.config["SEAL_KEY"])
         assert again.version.definition is None  # parsed now: the JSON is not read again
         assert find_link(session, token + "x", app.config["SEAL_KEY"]) is None
+
+
+def test_the_session_cookie_is_flasks_signed_cookie_with_a_kept_serializer(app):
+    from flask.sessions import SecureCookieSessionInterface
+
+    open_wave(app)
+    [token] = invite(app)
+    client = app.test_client()
+    page = _page(client, f"/s/{token}")
+    cookie = client.get_cookie("session").value
+    data = SecureCookieSessionInterface().get_signing_serializer(app).loads(cookie)
+    assert data["csrf_token"]  # what the form's token is made from
+    assert csrf_token_from(page)
+    kept = app.session_interface
+    assert kept.get_signing_serializer(app) is kept.get_signing_serializer(app)
+    old = kept.get_signing_serializer(app)
+    app.secret_key = "another-secret-key"
+    new = kept.get_signing_serializer(app)
+    assert new is not old
+    assert new.loads(SecureCookieSessionInterface().get_signing_serializer(app).dumps({"a": 1}))
+    app.secret_key = "test-secret-key"
