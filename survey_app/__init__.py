@@ -81,3 +81,17 @@ def create_app(config: dict | None = None) -> Flask:
     app.jinja_env.globals["EXPORT_ROLES"] = EXPORT_ROLES
     app.jinja_env.globals["OPEN_ANSWER_ROLES"] = OPEN_ANSWER_ROLES
     return app
+
+
+# The templates of the pages a respondent sees by link.
+RESPONDENT_TEMPLATES = ("base.html", "questions.html", "answer.html", "received.html", "error.html")
+
+
+def warm_up(app: Flask) -> None:
+    """Compile the respondent page templates and configure the ORM mappers now, so that a
+    server worker's first respondents do not wait for it (``wsgi.py`` calls this)."""
+    from sqlalchemy.orm import configure_mappers
+
+    configure_mappers()
+    for name in RESPONDENT_TEMPLATES:
+        app.jinja_env.get_template(name)

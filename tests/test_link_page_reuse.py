@@ -150,3 +150,12 @@ def test_the_session_cookie_is_flasks_signed_cookie_with_a_kept_serializer(app):
     assert new is not old
     assert new.loads(SecureCookieSessionInterface().get_signing_serializer(app).dumps({"a": 1}))
     app.secret_key = "test-secret-key"
+
+
+def test_warm_up_compiles_the_respondent_templates(app):
+    from survey_app import RESPONDENT_TEMPLATES, warm_up
+
+    app.jinja_env.cache.clear()
+    warm_up(app)
+    compiled = {name for _loader, name in app.jinja_env.cache.keys()}  # noqa: SIM118
+    assert compiled >= set(RESPONDENT_TEMPLATES)
