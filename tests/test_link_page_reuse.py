@@ -159,3 +159,63 @@ def test_warm_up_compiles_the_respondent_templates(app):
     warm_up(app)
     compiled = {name for _loader, name in app.jinja_env.cache.keys()}  # noqa: SIM118
     assert compiled >= set(RESPONDENT_TEMPLATES)
+
+
+def _stored(session):
+    from survey_app.answer_counts import stored_counts
+    from survey_app.models import Answer, Response
+
+    responses = [
+        {c.name: getattr(r, c.name) for c in Response.__table__.columns if c.name != "id"}
+        for r in session.exec(select(Response)).all()
+    ]
+    answers = sorted(
+        (a.item_key, a.position, a.value, a.text_value, a.missing)
+        for a in session.exec(select(Answer)).all()
+    )
+    return responses, answers, stored_counts(session)
+
+
+def test_a_submission_in_one_statement_stores_what_three_statements_stored(app, database_url):
+    """store_submission (one statement on PostgreSQL) against insert_response and
+    store_answers, for a version with text items, missing codes and skipped items."""
+    from survey_app.answer_counts import insert_response, store_answers, store_submission
+    from survey_app.answering.answers import OpenText
+    from survey_app.answering.responses import answer_rows, find_context
+    from survey_app.models import Answer, AnswerCount, Response
+
+    open_wave(app, "revalidering", version=2)
+    one, other = invite(app, "revalidering", count=2)
+    answers = {
+        "grad": 3,
+        "hyppighed": "ved_ikke",
+        "saerlige_sagstyper_lae265": 1,
+        "hvilke_sagstyper": OpenText("Sager, hvor…"),
+    }
+    results = []
+    with app.app_context():
+        session = get_session()
+        for token, store in ((one, "one"), (other, "three")):
+            for model in (Answer, Response, AnswerCount):
+                session.execute(model.__table__.delete())
+            ctx = find_context(session, token, app.config["SEAL_KEY"])
+            response = Response(
+                id=f"response-{store}", questionnaire_version_id=ctx.version.id,
+                wave_id=ctx.wave.id, municipality_id=ctx.invitation.municipality_id,
+                submitted_at=ctx.wave.opens_at, is_demo=False,
+            )  # fmt: skip
+            rows = answer_rows(ctx.definition, "response-x", answers)
+            for row in rows:
+                row.response_id = response.id
+            if store == "one":
+                store_submission(session, response, rows)
+            else:
+                insert_response(session, response)
+                store_answers(session, response, rows)
+            session.flush()
+            results.append(_stored(session))
+        session.rollback()
+    (r1, a1, c1), (r2, a2, c2) = results
+    assert r1 == r2 and a1 == a2 and c1 == c2
+    assert any(text == "Sager, hvor…" for _k, _p, _v, text, _m in a1)
+    assert sum(c1.values()) == len(a1) - sum(1 for *_x, text, _m in a1 if text is not None)

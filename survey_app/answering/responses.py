@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from ..answer_counts import insert_response, store_answers
+from ..answer_counts import store_submission
 from ..instruments.conditions import visible_item_keys
 from ..models import Answer, Response, utcnow
 from ..questionnaire_schema import Questionnaire
@@ -246,8 +246,7 @@ def submit_response(
         else now,
         is_demo=invitation.is_demo,
     )
-    insert_response(session, response)
-    store_answers(session, response, answer_rows(definition, response.id, answers))
+    store_submission(session, response, answer_rows(definition, response.id, answers))
     return response
 
 
