@@ -13,6 +13,7 @@ from .config import load_config
 from .extensions import (
     CONTENT_SECURITY_POLICY,
     REFERRER_POLICY,
+    KeptSerializerSessionInterface,
     babel,
     csrf,
     limiter,
@@ -32,6 +33,7 @@ def create_app(config: dict | None = None) -> Flask:
         # would otherwise see the proxy as one client for everyone.
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+    app.session_interface = KeptSerializerSessionInterface()
     db.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     app.context_processor(lambda: {"lang": str(get_locale() or "da")})
@@ -79,3 +81,17 @@ def create_app(config: dict | None = None) -> Flask:
     app.jinja_env.globals["EXPORT_ROLES"] = EXPORT_ROLES
     app.jinja_env.globals["OPEN_ANSWER_ROLES"] = OPEN_ANSWER_ROLES
     return app
+
+
+# The templates of the pages a respondent sees by link.
+RESPONDENT_TEMPLATES = ("base.html", "questions.html", "answer.html", "received.html", "error.html")
+
+
+def warm_up(app: Flask) -> None:
+    """Compile the respondent page templates and configure the ORM mappers now, so that a
+    server worker's first respondents do not wait for it (``wsgi.py`` calls this)."""
+    from sqlalchemy.orm import configure_mappers
+
+    configure_mappers()
+    for name in RESPONDENT_TEMPLATES:
+        app.jinja_env.get_template(name)

@@ -1,6 +1,7 @@
 """Flask extensions, created unbound and attached in create_app."""
 
-from flask import request, session
+from flask import Flask, request, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -26,6 +27,24 @@ def select_locale() -> str:
     if wanted in LANGUAGES:
         session["lang"] = wanted
     return session.get("lang", "da")
+
+
+class KeptSerializerSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed session cookie, unchanged, but its serializer is made once per set of
+    keys instead of twice per request (making one also serializes a test value)."""
+
+    def __init__(self) -> None:
+        self._serializers: dict[tuple, object] = {}
+
+    def get_signing_serializer(self, app: Flask):
+        """The serializer Flask would make for the app's current keys, kept."""
+        if not app.secret_key:
+            return None
+        keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        serializer = self._serializers.get(keys)
+        if serializer is None:
+            serializer = self._serializers[keys] = super().get_signing_serializer(app)
+        return serializer
 
 
 limiter = Limiter(key_func=get_remote_address)

@@ -40,6 +40,12 @@ def parse_stored_definition(definition: str) -> Questionnaire:
     return Questionnaire.model_validate_json(definition)
 
 
+def is_parsed(fingerprint: str) -> bool:
+    """Whether the definition with this fingerprint is parsed and cached already (so
+    ``definition_of`` does not need the stored JSON)."""
+    return fingerprint in _parsed
+
+
 def definition_of(version: QuestionnaireVersion) -> Questionnaire:
     """The parsed definition of a stored version, cached by its content fingerprint."""
     parsed = _parsed.get(version.fingerprint)

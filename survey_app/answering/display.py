@@ -4,10 +4,12 @@ the routing condition as JSON for the live show/hide script, and question number
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import secrets
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 
 from flask_babel import gettext as _
+from markupsafe import escape
 
 from ..instruments.conditions import as_json, parse_condition
 from ..questionnaire_schema import Item
@@ -59,3 +61,27 @@ def raw_open_values(items: list[Item], form: Mapping[str, str]) -> dict[str, str
         for item in items
         if item.is_open and ("item-" + item.key) in form
     }
+
+
+# Blank link pages, rendered once per key (see blank_page). The slots stand where each request
+# puts its own CSRF token and form address; they are random, so no page text can hold them.
+CSRF_SLOT = "csrf-" + secrets.token_hex(16)
+ACTION_SLOT = "/action-" + secrets.token_hex(16)
+_blank_pages: dict[tuple, str] = {}
+MAX_BLANK_PAGES = 256
+
+
+def blank_page(key: tuple, render: Callable[[str, str], str], csrf_token: str, action: str) -> str:
+    """A link page without answers, errors or notices: ``render(csrf_slot, action_slot)``
+    once per ``key`` (everything else the page shows: version, language, wave title), kept
+    with the slots in place of the CSRF token and the form's address, which are filled in
+    (escaped) for every request. Nothing personal is ever kept."""
+    page = _blank_pages.get(key)
+    if page is None:
+        page = render(CSRF_SLOT, ACTION_SLOT)
+        if page.count(CSRF_SLOT) != 1 or page.count(ACTION_SLOT) != 1:
+            raise ValueError("a blank link page must hold each slot exactly once")
+        if len(_blank_pages) >= MAX_BLANK_PAGES:
+            _blank_pages.clear()
+        _blank_pages[key] = page
+    return page.replace(CSRF_SLOT, escape(csrf_token)).replace(ACTION_SLOT, escape(action))

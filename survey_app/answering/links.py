@@ -15,16 +15,18 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+import itertools
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
+from datetime import datetime
 
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import defer
 from sqlmodel import Session
 
 from ..invitations import hash_token
 from ..models import Invitation, LinkDraft, QuestionnaireVersion, SpentLink, Wave, utcnow
+from ..registry import is_parsed
 
 MAX_TOKEN_LENGTH = 100
 
@@ -34,14 +36,62 @@ def link_seal(seal_key: str, token_hash: str) -> str:
     return hmac.new(seal_key.encode(), token_hash.encode(), hashlib.sha256).hexdigest()
 
 
+@dataclass(frozen=True, slots=True)
+class LinkInvitation:
+    """An invitation's row as the link pages read it (plain values, no ORM instance)."""
+
+    id: int
+    token_hash: str
+    wave_id: int
+    municipality_id: int
+    respondent_key: str | None
+    created_at: datetime
+    is_demo: bool
+
+
+@dataclass(frozen=True, slots=True)
+class LinkWave:
+    """A wave's row as the link pages read it (plain values, no ORM instance)."""
+
+    id: int
+    questionnaire_version_id: int
+    key: str
+    title: str
+    title_en: str | None
+    opens_at: datetime
+    closes_at: datetime
+    is_demo: bool
+
+    def title_in(self, language: str) -> str:
+        """The title in ``language``, as ``Wave.title_in`` gives it."""
+        return Wave.title_in(self, language)
+
+
+@dataclass(frozen=True, slots=True)
+class LinkVersion:
+    """A questionnaire version's row as the link pages read it. ``definition`` (the stored
+    JSON) is only read when its parsed form is not cached yet; else it is None."""
+
+    id: int
+    key: str
+    version: int
+    title: str
+    audience: str
+    anonymous: bool
+    repeated: bool
+    fingerprint: str
+    loaded_at: datetime
+    definition: str | None = None
+
+
 @dataclass(frozen=True)
 class FoundLink:
     """A link's invitation, wave and questionnaire version, and its state when looked up:
     used or not, and the answers saved part-way on it (JSON) if any."""
 
-    invitation: Invitation
-    wave: Wave
-    version: QuestionnaireVersion
+    invitation: LinkInvitation
+    wave: LinkWave
+    version: LinkVersion
     spent: bool
     draft: str | None
 
@@ -52,27 +102,59 @@ def find_link(session: Session, token: str, seal_key: str) -> FoundLink | None:
         return None
     token_hash = hash_token(token)
     parameters = {"token_hash": token_hash, "seal": link_seal(seal_key, token_hash)}
-    row = session.execute(_link_query(), parameters).first()
+    connection = session.connection()
+    row = connection.execute(_link_query(), parameters).first()
     if row is None:
         return None
-    invitation, wave, version, spent_seal, draft = row
+    ends = _LINK_COLUMN_ENDS
+    invitation = LinkInvitation(*row[: ends[0]])
+    wave = LinkWave(*row[ends[0] : ends[1]])
+    version = LinkVersion(*row[ends[1] : ends[2]])
+    if not is_parsed(version.fingerprint):  # the first link of this version in this process
+        stored = connection.execute(_definition_query(), {"id": version.id}).scalar_one()
+        version = replace(version, definition=stored)
+    spent_seal, draft = row[ends[2] :]
     return FoundLink(invitation, wave, version, spent_seal is not None, draft)
+
+
+def _columns(table, row_class) -> list:
+    """The table's columns holding ``row_class``'s fields, in field order (definition aside)."""
+    return [table.c[f.name] for f in fields(row_class) if f.name != "definition"]
+
+
+_LINK_TABLES = (
+    (Invitation.__table__, LinkInvitation),
+    (Wave.__table__, LinkWave),
+    (QuestionnaireVersion.__table__, LinkVersion),
+)
+_LINK_COLUMN_ENDS = tuple(
+    itertools.accumulate(len(_columns(table, row_class)) for table, row_class in _LINK_TABLES)
+)
 
 
 @functools.cache
 def _link_query():
-    """The query behind ``find_link``, built once (every link page runs it). The stored
-    definition is loaded only when its parsed form is not cached yet (``definition_of``)."""
+    """The query behind ``find_link``, built once (every link page runs it): plain columns,
+    so no ORM instances are made. The stored definition is not read here (see find_link)."""
+    invitation, wave, version = (table for table, _ in _LINK_TABLES)
+    spent, draft = SpentLink.__table__, LinkDraft.__table__
     seal = bindparam("seal")
+    columns = [c for table, row_class in _LINK_TABLES for c in _columns(table, row_class)]
     return (
-        select(Invitation, Wave, QuestionnaireVersion, SpentLink.seal, LinkDraft.answers)
-        .join(Wave, Wave.id == Invitation.wave_id)
-        .join(QuestionnaireVersion, QuestionnaireVersion.id == Wave.questionnaire_version_id)
-        .outerjoin(SpentLink, SpentLink.seal == seal)
-        .outerjoin(LinkDraft, LinkDraft.seal == seal)
-        .where(Invitation.token_hash == bindparam("token_hash"))
-        .options(defer(QuestionnaireVersion.definition))
+        select(*columns, spent.c.seal, draft.c.answers)
+        .select_from(invitation)
+        .join(wave, wave.c.id == invitation.c.wave_id)
+        .join(version, version.c.id == wave.c.questionnaire_version_id)
+        .outerjoin(spent, spent.c.seal == seal)
+        .outerjoin(draft, draft.c.seal == seal)
+        .where(invitation.c.token_hash == bindparam("token_hash"))
     )
+
+
+@functools.cache
+def _definition_query():
+    table = QuestionnaireVersion.__table__
+    return select(table.c.definition).where(table.c.id == bindparam("id"))
 
 
 def _insert(session: Session, table):
@@ -81,7 +163,7 @@ def _insert(session: Session, table):
     return dialect.insert(table)
 
 
-def _link_values(seal: str, invitation: Invitation) -> dict:
+def _link_values(seal: str, invitation: Invitation | LinkInvitation) -> dict:
     """What a used-mark or draft keeps beside its seal: the group it counts in, and demo or not."""
     return {
         "seal": seal,
@@ -96,25 +178,36 @@ def is_spent(session: Session, seal: str) -> bool:
     return session.get(SpentLink, seal) is not None
 
 
-def spend(session: Session, seal: str, invitation: Invitation) -> bool:
+def spend(session: Session, seal: str, invitation: Invitation | LinkInvitation) -> bool:
     """Mark the link used and drop its draft; False if it was used already (nothing changes).
 
     Two simultaneous submissions race on the primary key: the database lets one insert win.
+    On PostgreSQL the used-mark and the draft go in one statement.
     """
-    dialect = session.get_bind().dialect.name
-    result = session.execute(_spend_statement(dialect), _link_values(seal, invitation))
+    connection = session.connection()  # Core statements: no ORM work needed
+    dialect = connection.dialect.name
+    result = connection.execute(_spend_statement(dialect), _link_values(seal, invitation))
     if result.first() is None:
         return False
-    session.execute(_drop_draft_statement(), {"seal": seal})
+    if dialect != "postgresql":
+        connection.execute(_drop_draft_statement(), {"seal": seal})
     return True
 
 
 @functools.cache
 def _spend_statement(dialect: str):
-    """INSERT of a used-mark that does nothing if the seal is there already, built once."""
+    """INSERT of a used-mark that does nothing if the seal is there already, built once; on
+    PostgreSQL it also deletes the draft, only when the used-mark went in."""
     insert = (postgresql if dialect == "postgresql" else sqlite).insert
     table = SpentLink.__table__
-    return insert(table).on_conflict_do_nothing(index_elements=["seal"]).returning(table.c.seal)
+    statement = insert(table).on_conflict_do_nothing(index_elements=["seal"])
+    if dialect != "postgresql":
+        return statement.returning(table.c.seal)
+    values = {name: bindparam(name) for name in ("seal", "wave_id", "municipality_id", "is_demo")}
+    spent = statement.values(values).returning(table.c.seal).cte("spent")
+    drafts = LinkDraft.__table__
+    dropped = delete(drafts).where(drafts.c.seal.in_(select(spent.c.seal))).cte("dropped")
+    return select(spent.c.seal).add_cte(dropped)
 
 
 @functools.cache
@@ -122,7 +215,9 @@ def _drop_draft_statement():
     return delete(LinkDraft.__table__).where(LinkDraft.__table__.c.seal == bindparam("seal"))
 
 
-def keep_draft(session: Session, seal: str, invitation: Invitation, answers: dict) -> None:
+def keep_draft(
+    session: Session, seal: str, invitation: Invitation | LinkInvitation, answers: dict
+) -> None:
     """Save answers part-way on the link, replacing what was saved before."""
     values = {"answers": json.dumps(answers), "saved_at": utcnow()}
     session.execute(

@@ -13,9 +13,9 @@ from typing import Any
 
 from sqlmodel import Session
 
-from ..answer_counts import insert_response, store_answers
+from ..answer_counts import store_submission
 from ..instruments.conditions import visible_item_keys
-from ..models import Answer, Invitation, QuestionnaireVersion, Response, Wave, utcnow
+from ..models import Answer, Response, utcnow
 from ..questionnaire_schema import Questionnaire
 from ..registry import definition_of
 from .answers import (
@@ -30,7 +30,17 @@ from .answers import (
     parse_value,
     value_problem,
 )
-from .links import FoundLink, find_link, is_spent, keep_draft, link_seal, spend
+from .links import (
+    FoundLink,
+    LinkInvitation,
+    LinkVersion,
+    LinkWave,
+    find_link,
+    is_spent,
+    keep_draft,
+    link_seal,
+    spend,
+)
 
 FIELD_PREFIX = "item-"
 UNANSWERED = "ubesvaret"
@@ -165,9 +175,9 @@ def valid_answers(definition: Questionnaire, answers: Mapping[str, Any]) -> dict
 class AnsweringContext:
     """Everything a view needs about the link being answered."""
 
-    invitation: Invitation
-    wave: Wave
-    version: QuestionnaireVersion
+    invitation: LinkInvitation
+    wave: LinkWave
+    version: LinkVersion
     definition: Questionnaire
     seal: str  # where the link's used-mark and draft are kept (links.py)
     spent: bool  # used when looked up; submitting still lets the database decide (spend)
@@ -236,8 +246,7 @@ def submit_response(
         else now,
         is_demo=invitation.is_demo,
     )
-    insert_response(session, response)
-    store_answers(session, response, answer_rows(definition, response.id, answers))
+    store_submission(session, response, answer_rows(definition, response.id, answers))
     return response
 
 

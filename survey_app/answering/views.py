@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_wtf.csrf import generate_csrf
 from sqlmodel import Session
 from werkzeug.exceptions import NotFound
 
@@ -56,23 +60,45 @@ def render_form(
     """
     shown = visible_items(ctx.definition, answers)
     problems = problems or {}
-    return (
-        render_template(
+    context = {
+        "ctx": ctx,
+        "q": ctx.definition,
+        "answers": answers,
+        "errors": set(errors) | set(problems),
+        "problems": problems,
+        "raw": raw or {},
+        "notice": notice,
+        "shown": shown,
+        "numbers": display.question_numbers(shown),
+        "new_items": set(new_items),
+        "routed": any(item.show_if for item in ctx.definition.items),
+    }
+    if not (answers or context["errors"] or context["raw"] or notice or new_items):
+        return _blank_form(ctx, context), status
+    return render_template("answer.html", **context), status
+
+
+def _blank_form(ctx: AnsweringContext, context: dict) -> str:
+    """The form without answers, errors or notices: the same for every link to the version
+    in a wave and language but for the CSRF token and the address, so rendered once."""
+    wave = ctx.wave
+    key = (ctx.version.fingerprint, str(get_locale() or "da"), wave.id, wave.title, wave.title_en)
+    return display.blank_page(
+        key,
+        lambda csrf_slot, action_slot: render_template(
             "answer.html",
-            ctx=ctx,
-            q=ctx.definition,
-            answers=answers,
-            errors=set(errors) | set(problems),
-            problems=problems,
-            raw=raw or {},
-            notice=notice,
-            shown=shown,
-            numbers=display.question_numbers(shown),
-            new_items=set(new_items),
-            routed=any(item.show_if for item in ctx.definition.items),
+            **context,
+            csrf_token=lambda: csrf_slot,
+            url_for=functools.partial(_url_for_with_slot, action_slot),
         ),
-        status,
+        generate_csrf(),
+        url_for("answering.answer", token=request.view_args["token"]),
     )
+
+
+def _url_for_with_slot(action_slot: str, endpoint: str, **values) -> str:
+    """``url_for``, but the slot for the link's own address (filled in per request)."""
+    return action_slot if endpoint == "answering.answer" else url_for(endpoint, **values)
 
 
 def _corrections(ctx: AnsweringContext, exc: UnacceptableAnswers):
