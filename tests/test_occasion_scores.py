@@ -175,31 +175,35 @@ def kiosk_occasions(app, rng, pseudonyms: list[str]) -> None:
         session.commit()
 
 
+def add_one_occasion(session, citizen: str, at: datetime, answers: dict, place: str) -> None:
+    """One en-plan occasion of ``citizen``, stored as a submission stores it."""
+    version = find_version(session, "en-plan")
+    response = Response(
+        id=str(uuid.uuid4()), questionnaire_version_id=version.id, respondent_key=citizen,
+        municipality_id=find_municipality(session, place).id, submitted_at=at,
+    )  # fmt: skip
+    session.add(response)
+    session.flush()
+    rows = answer_rows(definition_of(version), response.id, answers)
+    store_answers(session, response, rows)
+
+
 def stored_occasions(app, rng, citizens: int, moments: int = 6) -> None:
     """Citizens with up to four occasions at few distinct moments (so that some occasions of a
     citizen share their time and the response id decides), in changing municipalities, some
     without any substantive answer."""
     with app.app_context():
         session = get_session()
-        version = find_version(session, "en-plan")
-        definition = definition_of(version)
+        definition = definition_of(find_version(session, "en-plan"))
         start = datetime(2020, 1, 1, tzinfo=UTC)
         for c in range(citizens):
             for _ in range(rng.randint(1, 4)):
-                place = find_municipality(session, rng.choice(PLACES))
-                response = Response(
-                    id=str(uuid.uuid4()),
-                    questionnaire_version_id=version.id,
-                    municipality_id=place.id,
-                    respondent_key=f"borger-{c}",
-                    submitted_at=start + timedelta(days=rng.randrange(moments)),
-                )
+                place = rng.choice(PLACES)
+                at = start + timedelta(days=rng.randrange(moments))
                 answers = random_answers(rng, definition)
                 if rng.random() < 0.1:
                     answers = {}
-                session.add(response)
-                session.flush()
-                store_answers(session, response, answer_rows(definition, response.id, answers))
+                add_one_occasion(session, f"borger-{c}", at, answers, place)
         session.commit()
 
 
@@ -364,21 +368,6 @@ def test_a_kept_progression_page_is_never_stale(app):
     assert shown() == erased
 
 
-def add_one_occasion(session, citizen: str, at: datetime, rng) -> None:
-    """One en-plan occasion of ``citizen`` at ``at``, stored as a submission stores it."""
-    version = find_version(session, "en-plan")
-    definition = definition_of(version)
-    response = Response(
-        id=str(uuid.uuid4()), questionnaire_version_id=version.id, respondent_key=citizen,
-        municipality_id=find_municipality(session, "Aalborg").id, submitted_at=at,
-    )  # fmt: skip
-    session.add(response)
-    session.flush()
-    store_answers(
-        session, response, answer_rows(definition, response.id, random_answers(rng, definition))
-    )
-
-
 def test_two_occasions_of_one_citizen_at_the_same_moment_are_both_tallied(app):
     """The second transaction works out the citizen's share only after the first committed
     (it waits on the change token), so neither share is computed from a stale view."""
@@ -395,11 +384,13 @@ def test_two_occasions_of_one_citizen_at_the_same_moment_are_both_tallied(app):
             pytest.skip("SQLite runs one writing transaction at a time")
         start = datetime(2021, 5, 1, tzinfo=UTC)
         first, second = Session(engine()), Session(engine())
-        add_one_occasion(first, "borger-1", start, rng)
+        definition = definition_of(find_version(first, "en-plan"))
+        add_one_occasion(first, "borger-1", start, random_answers(rng, definition), "Aalborg")
         waited = threading.Event()
 
         def other_tablet():
-            add_one_occasion(second, "borger-1", start + timedelta(days=1), random.Random(9))
+            later, answers = start + timedelta(days=1), random_answers(random.Random(9), definition)
+            add_one_occasion(second, "borger-1", later, answers, "Aalborg")
             second.commit()
             waited.set()
 
