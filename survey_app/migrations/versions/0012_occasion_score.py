@@ -45,8 +45,9 @@ def upgrade() -> None:
         sa.Column("token", sa.String(length=32), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
-    # The order in which progression numbers a citizen's occasions (dashboards/counts.py
-    # occasion_order), so that PostgreSQL reads the rows sorted instead of sorting them.
+    # The order in which progression numbers a citizen's occasions, so that PostgreSQL reads
+    # the rows sorted instead of sorting them (since 0013 it serves the reads of one citizen's
+    # rows in progression_tally.py).
     by_id = (
         'response_id COLLATE "C"' if op.get_bind().dialect.name == "postgresql" else "response_id"
     )
