@@ -20,6 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from . import occasion_scores
+from .db import adding_count, conflict_insert
 from .models import Answer, AnswerCount, Response
 
 KEY_COLUMNS = (
@@ -160,13 +161,10 @@ def _answer_insert(dialect: str, rows: int) -> TextClause:
 
 
 def _counts_statement(dialect: str, rows: int):
-    table = AnswerCount.__table__
-    insert_for = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert_for(table).values(_placeholders((*KEY_COLUMNS, "count"), rows, "c"))
-    return statement.on_conflict_do_update(
-        index_elements=[c for c in KEY_COLUMNS if c != "questionnaire_version_id"],
-        set_={"count": table.c.count + statement.excluded.count},
+    statement = conflict_insert(dialect, AnswerCount.__table__).values(
+        _placeholders((*KEY_COLUMNS, "count"), rows, "c")
     )
+    return adding_count(statement, [c for c in KEY_COLUMNS if c != "questionnaire_version_id"])
 
 
 @functools.lru_cache(maxsize=64)

@@ -4,7 +4,21 @@ from __future__ import annotations
 
 from flask import Flask, current_app, g
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
+
+
+def conflict_insert(dialect: str, table):
+    """An INSERT into ``table`` that understands ON CONFLICT, on PostgreSQL or SQLite
+    (``dialect`` is the engine's dialect name)."""
+    return (postgresql if dialect == "postgresql" else sqlite).insert(table)
+
+
+def adding_count(statement, keys):
+    """``statement`` (a ``conflict_insert``) made to add its ``count`` to the row with the
+    same ``keys`` where there is one, instead of failing."""
+    added = statement.table.c.count + statement.excluded.count
+    return statement.on_conflict_do_update(index_elements=list(keys), set_={"count": added})
 
 
 def make_engine(url: str) -> Engine:

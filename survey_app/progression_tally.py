@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, insert, select, tuple_
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
+from .db import adding_count, conflict_insert
 from .models import OccasionScore, ProgressionTally
 
 KEY_COLUMNS = ("kind", "domain", "municipality_id", "number", "first", "latest", "codes")
@@ -137,13 +137,8 @@ def add_tally(session: Session, deltas: Counter) -> None:
 @functools.cache
 def _tally_upsert(dialect: str):
     """INSERT ... ON CONFLICT DO UPDATE adding to a count, built once per dialect."""
-    table = ProgressionTally.__table__
-    insert_for = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert_for(table)
-    return statement.on_conflict_do_update(
-        index_elements=["questionnaire_key", *KEY_COLUMNS],
-        set_={"count": table.c.count + statement.excluded.count},
-    )
+    statement = conflict_insert(dialect, ProgressionTally.__table__)
+    return adding_count(statement, ["questionnaire_key", *KEY_COLUMNS])
 
 
 def drop_empty(session: Session) -> None:

@@ -21,9 +21,9 @@ from dataclasses import dataclass, fields, replace
 from datetime import datetime
 
 from sqlalchemy import bindparam, delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
+from ..db import conflict_insert
 from ..invitations import hash_token
 from ..models import Invitation, LinkDraft, QuestionnaireVersion, SpentLink, Wave, utcnow
 from ..registry import is_parsed
@@ -158,9 +158,8 @@ def _definition_query():
 
 
 def _insert(session: Session, table):
-    """An INSERT that understands ON CONFLICT on both supported databases."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    return dialect.insert(table)
+    """An INSERT that understands ON CONFLICT on the database in use."""
+    return conflict_insert(session.get_bind().dialect.name, table)
 
 
 def _link_values(seal: str, invitation: Invitation | LinkInvitation) -> dict:
@@ -198,9 +197,8 @@ def spend(session: Session, seal: str, invitation: Invitation | LinkInvitation) 
 def _spend_statement(dialect: str):
     """INSERT of a used-mark that does nothing if the seal is there already, built once; on
     PostgreSQL it also deletes the draft, only when the used-mark went in."""
-    insert = (postgresql if dialect == "postgresql" else sqlite).insert
     table = SpentLink.__table__
-    statement = insert(table).on_conflict_do_nothing(index_elements=["seal"])
+    statement = conflict_insert(dialect, table).on_conflict_do_nothing(index_elements=["seal"])
     if dialect != "postgresql":
         return statement.returning(table.c.seal)
     values = {name: bindparam(name) for name in ("seal", "wave_id", "municipality_id", "is_demo")}
