@@ -16,6 +16,7 @@ A refused request gets HTTP 429 with ``Retry-After`` (seconds). The counts live 
 
 from __future__ import annotations
 
+import functools
 import time
 
 from flask import current_app, g, request
@@ -60,14 +61,22 @@ FAILED_SIGN_INS_MESSAGE = "Der har været for mange mislykkede forsøg på at lo
 
 
 def limit_unknown_links(view):
-    """Decorate the answering view: unknown links are counted per address; known links pass."""
-    return limiter.limit(
+    """Decorate a view behind a personal link: unknown links are counted per address and
+    refused with 429 once too many; a link that exists always opens, without the limiter."""
+    limited = limiter.limit(
         _config("TOKEN_GUESS_LIMIT"),
         deduct_when=_unknown_link,
-        exempt_when=_token_exists,
         scope="tokens",
         error_message=lambda: str(UNKNOWN_LINKS_MESSAGE),
     )(view)
+
+    # The limiter is only consulted for a link that does not exist: for the others it would
+    # resolve its limits and exemptions at every respondent's request only to let it pass.
+    @functools.wraps(view)
+    def known_links_pass(*args, **kwargs):
+        return view(*args, **kwargs) if _token_exists() else limited(*args, **kwargs)
+
+    return known_links_pass
 
 
 def limit_failed_sign_ins(view):

@@ -62,6 +62,21 @@ def test_unknown_links_do_not_block_a_valid_link_from_the_same_address(limited_a
 
 
 @pytest.mark.parametrize("limited_app", [{"TOKEN_GUESS_LIMIT": "2 per minute"}], indirect=True)
+def test_known_links_are_not_counted_and_open_past_the_limit(limited_app):
+    [token] = invite(limited_app)
+    client = client_at(limited_app, OFFICE)
+    assert [client.get(f"/s/{token}").status_code for _ in range(5)] == [200] * 5
+    statuses = [client.get(f"/s/guess-{n}").status_code for n in range(3)]
+    assert statuses == [404, 404, 429]  # the known link's requests used none of the two
+    assert client.get(f"/s/{token}").status_code == 200
+    # The opt-out page counts apart. This invitation has no mail participant, so its page is
+    # a 404, but the link exists: those are not counted either.
+    assert [client.get(f"/paamindelser/{token}").status_code for _ in range(3)] == [404] * 3
+    statuses = [client.get(f"/paamindelser/guess-{n}").status_code for n in range(3)]
+    assert statuses == [404, 404, 429]
+
+
+@pytest.mark.parametrize("limited_app", [{"TOKEN_GUESS_LIMIT": "2 per minute"}], indirect=True)
 def test_guesses_with_a_stale_csrf_token_are_counted_too(limited_app):
     client = client_at(limited_app, OFFICE)
     statuses = [
