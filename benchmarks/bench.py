@@ -17,7 +17,8 @@
 4. Long CSV: through the app (streamed, read chunk by chunk) and ``survey-app export`` in a
    subprocess (its peak RSS), against ``COPY (SELECT same rows) TO STDOUT`` of the same rows;
    the ratio is the COPY time over the slower of the two.
-5. ``benchmarks/submit.py`` at 64 concurrent clients (its own database, ``survey_bench``).
+5. ``benchmarks/submit.py`` at 64 concurrent clients, 4,000 responses a side in four rounds
+   taken in turns (its own database, ``survey_bench``).
 
 Run: ``make bench`` (1,000,000 answers) or ``make bench BENCH_ANSWERS=10000000``.
 """
@@ -123,7 +124,7 @@ def main() -> None:
     parser.add_argument("--answers", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--database-url", default=DEFAULT_URL)
-    parser.add_argument("--submit-responses", type=int, default=2000)
+    parser.add_argument("--submit-responses", type=int, default=4000)
     parser.add_argument("--submit-database-url", default=None)
     args = parser.parse_args()
     url = args.database_url

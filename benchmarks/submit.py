@@ -16,21 +16,29 @@ What it measures
    from two connections; every second submission must be refused with 409.
 2. The ceiling. A bare Flask app in this file (``ceiling_app``), served by gunicorn with the
    same worker count, stores the same rows in the same database in the same run: per
-   submission one conditional ``UPDATE invitation ... WHERE used IS false``, one ``response``
-   row and one ``answer`` row per item, in one transaction, through SQLAlchemy Core and
-   psycopg. It has a trivial GET (one SELECT of the invitation by token hash, a tiny page with
-   a dummy ``csrf_token``) so that both sides make the same GET+POST pair per respondent; it
-   has no CSRF check, templates, rate limiter or security headers. Its invitations belong to
-   a second wave, so the two runs are counted apart.
+   submission the sealed used-mark (``INSERT INTO spent_link ... ON CONFLICT DO NOTHING``),
+   the draft's deletion, one ``response`` row and its ``answer`` rows (one multi-row
+   INSERT), in one transaction, through SQLAlchemy Core and psycopg. It has a trivial GET (one
+   SELECT of the invitation by token hash, a tiny page with a dummy ``csrf_token``) so that
+   both sides make the same GET+POST pair per respondent; it has no CSRF check, templates,
+   rate limiter, security headers or count table. Its invitations belong to a second wave, so
+   the two sides are counted apart.
+3. Side by side. Both servers run for the whole measurement and the sides take turns in
+   ``--rounds`` rounds (default 4), each driving its share of the tokens, the app first: a
+   virtual machine's speed changes by tens of percent within a minute, and taking turns makes
+   such a change fall on both sides alike.
 
 For each side the script prints N, concurrency, workers, responses/s (accepted submissions
-divided by the wall-clock time from the first request to the last), p50/p99 latency of the
-submitting POST and of the GET+POST pair, lost responses (acknowledged with 303 but not in the
-database: acknowledged minus stored, count-based, since anonymous responses keep no link to
-their invitation), duplicated responses (stored responses beyond one per used invitation, or
-a token acknowledged twice), wrong answer rows (the stored (item, value) counts against the
-acknowledged ones) and the app/ceiling throughput ratio. Status codes other than the expected
-ones, client exceptions and errors in the gunicorn logs are listed below the table.
+divided by the wall-clock time of its rounds, each from its first request to its last
+answer), p50/p99 latency of the submitting POST and of the GET+POST pair over all rounds, lost
+responses (acknowledged with 303 but not in the database: acknowledged minus stored,
+count-based, since anonymous responses keep no link to their invitation), duplicated responses
+(stored responses beyond one per used invitation, or a token acknowledged twice), wrong answer
+rows (the stored (item, value) counts against the acknowledged ones) and the app/ceiling
+throughput ratio (over all rounds, and per round). Status codes other than the expected ones,
+client exceptions and errors in the gunicorn logs are listed below the table. The clients
+are a minimal ``http.client`` browser (``Browser``), so that they take little of the CPU the
+servers and PostgreSQL share with them.
 
 How to run
 ----------
@@ -41,7 +49,7 @@ PostgreSQL must answer on the URL's host (trust or password in the URL)::
         --database-url postgresql+psycopg://postgres@127.0.0.1:5432/survey_bench
 
 The benchmark database is left in place afterwards for inspection and dropped at the next run.
-Every step has a timeout; ``--time-limit`` bounds each side's client phase (unfinished tokens
+Every step has a timeout; ``--time-limit`` bounds each round's client phase (unfinished tokens
 are reported as not attempted).
 """
 
@@ -661,14 +669,15 @@ def summarise(
     database_url: str,
     wave_key: str,
     log_path: Path,
+    spans: list[float],
 ) -> Figures:
+    """The figures of one side over all its rounds (``spans``: each round's wall time)."""
     fig = Figures(label, args.responses, args.concurrency, args.workers)
     attempted = [o for o in outcomes if o.started is not None]
     fig.attempted = len(attempted)
     fig.accepted = sum(1 for o in attempted if o.acks)
-    if attempted:
-        fig.span = max(o.finished for o in attempted) - min(o.started for o in attempted)
-        fig.rate = fig.accepted / fig.span if fig.span > 0 else float("nan")
+    fig.span = sum(spans)
+    fig.rate = fig.accepted / fig.span if fig.span > 0 else float("nan")
     timed = [o for o in attempted if o.post_status == 303]  # a race's 409 side is not timed
     post = [o.post_latency * 1000 for o in timed]
     pair = [o.pair_latency * 1000 for o in timed]
@@ -725,7 +734,9 @@ def summarise(
     return fig
 
 
-def print_report(app: Figures, ceiling: Figures, args: argparse.Namespace, seconds: float):
+def print_report(
+    app: Figures, ceiling: Figures, args: argparse.Namespace, seconds: float, ratios: list[float]
+):
     columns = [
         ("", lambda f: f.label),
         ("N", lambda f: f"{f.n}"),
@@ -767,7 +778,10 @@ def print_report(app: Figures, ceiling: Figures, args: argparse.Namespace, secon
             print("  ".join("-" * w for w in widths))
     ratio = app.rate / ceiling.rate if ceiling.rate else float("nan")
     print()
-    print(f"app/ceiling throughput ratio: {ratio:.2f}")
+    print(
+        f"app/ceiling throughput ratio: {ratio:.2f} (all rounds); per round: "
+        + ", ".join(f"{r:.2f}" for r in ratios)
+    )
     print(
         f"app/ceiling POST p50 ratio: {app.post_p50 / ceiling.post_p50:.2f}, "
         f"p99 ratio: {app.post_p99 / ceiling.post_p99:.2f}"
@@ -778,7 +792,8 @@ def print_report(app: Figures, ceiling: Figures, args: argparse.Namespace, secon
     )
     for fig in (app, ceiling):
         print(
-            f"{fig.label}: {fig.span:.1f} s wall; CPU {fig.server_cpu:.1f} s in gunicorn "
+            f"{fig.label}: {fig.span:.1f} s wall over its rounds; "
+            f"CPU {fig.server_cpu:.1f} s in gunicorn "
             f"({fig.server_cpu / max(fig.accepted, 1) * 1000:.1f} ms per response), "
             f"{fig.client_cpu:.1f} s in the clients, on {os.cpu_count()} cores"
         )
@@ -804,14 +819,69 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--client-processes", type=int, default=2)
     parser.add_argument("--resend", type=float, default=0.05, help="fraction resent after 303")
     parser.add_argument("--race", type=float, default=0.02, help="fraction posted twice at once")
-    parser.add_argument("--time-limit", type=float, default=180.0, help="s per side's clients")
+    parser.add_argument("--time-limit", type=float, default=180.0, help="s per round of a side")
     parser.add_argument("--seed", type=int, default=12)
+    parser.add_argument(
+        "--rounds", type=int, default=4, help="the sides take turns, each over N/rounds tokens"
+    )
     args = parser.parse_args(argv)
     if not 1 <= args.responses <= 100_000 or args.concurrency < 1 or args.workers < 1:
         parser.error("need 1 <= responses <= 100000, concurrency >= 1, workers >= 1")
+    if not 1 <= args.rounds <= args.responses:
+        parser.error("need 1 <= rounds <= responses")
     if args.resend < 0 or args.race < 0 or args.resend + args.race > 1:
         parser.error("resend and race are fractions summing to at most 1")
     return args
+
+
+def round_span(outcomes: list[Outcome]) -> float:
+    """Wall time of one round: from its first request to its last answer."""
+    attempted = [o for o in outcomes if o.started is not None]
+    if not attempted:
+        return 0.0
+    return max(o.finished for o in attempted) - min(o.started for o in attempted)
+
+
+@dataclass
+class Side:
+    """One side of the comparison (the app or the ceiling) while its server runs."""
+
+    label: str
+    server: Gunicorn
+    prefix: str
+    tokens: list[str]
+    wave_key: str
+    outcomes: list[Outcome] = field(default_factory=list)
+    spans: list[float] = field(default_factory=list)
+    client_cpu: float = 0.0
+    server_cpu: float = 0.0
+
+
+def drive_rounds(sides: list[Side], args: argparse.Namespace) -> list[float]:
+    """Drive the sides in turn, ``args.rounds`` times each over a share of their tokens, so
+    that a change in the machine's speed during the run (shared, virtual cores) falls on both
+    alike; returns each round's throughput ratio of the first side to the second."""
+    ratios = []
+    for number in range(args.rounds):
+        rates = []
+        for offset, side in enumerate(sides):
+            share = side.tokens[number :: args.rounds]
+            before = side.server.cpu_seconds()
+            outcomes, client_cpu = drive(
+                side.server.base_url, side.prefix, share, args.concurrency,
+                args.client_processes, args.resend, args.race, args.time_limit,
+                args.seed + 100 * number + offset,
+            )  # fmt: skip
+            side.server_cpu += side.server.cpu_seconds() - before
+            side.client_cpu += client_cpu
+            side.outcomes.extend(outcomes)
+            side.spans.append(round_span(outcomes))
+            accepted = sum(1 for o in outcomes if o.acks)
+            rates.append(accepted / side.spans[-1] if side.spans[-1] else float("nan"))
+        ratios.append(rates[0] / rates[1] if rates[1] else float("nan"))
+        shown = [f"{side.label} {rate:.1f}" for side, rate in zip(sides, rates, strict=True)]
+        print(f"round {number + 1}: responses/s " + ", ".join(shown), flush=True)
+    return ratios
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -822,40 +892,32 @@ def main(argv: list[str] | None = None) -> int:
     print(f"setting up {args.database_url} ...", flush=True)
     app_tokens, ceiling_tokens = set_up(args.database_url, env, args.responses)
     app_spec = "wsgi:app" if (ROOT / "wsgi.py").exists() else "survey_app:create_app()"
-
-    def run(label, spec, pythonpath, run_env, prefix, tokens, wave_key, seed) -> Figures:
-        with Gunicorn(spec, args.workers, run_env, pythonpath) as server:
-            print(f"{label}: {spec} on {server.base_url}, driving ...", flush=True)
-            server_cpu = server.cpu_seconds()
-            outcomes, client_cpu = drive(
-                server.base_url,
-                prefix,
-                tokens,
-                args.concurrency,
-                args.client_processes,
-                args.resend,
-                args.race,
-                args.time_limit,
-                seed,
-            )
-            server_cpu = server.cpu_seconds() - server_cpu
-        fig = summarise(label, outcomes, args, args.database_url, wave_key, server.log_path)
-        fig.client_cpu, fig.server_cpu = client_cpu, server_cpu
-        return fig
-
-    app = run("app", app_spec, ROOT, env, "/s/", app_tokens, APP_WAVE, args.seed)
     ceiling_env = dict(env, **{CEILING_URL_ENV: args.database_url})
-    ceiling = run(
-        "ceiling",
-        "submit:ceiling_app()",
-        Path(__file__).resolve().parent,
-        ceiling_env,
-        "/c/",
-        ceiling_tokens,
-        CEILING_WAVE,
-        args.seed + 1,
-    )
-    print_report(app, ceiling, args, time.monotonic() - began)
+    here = Path(__file__).resolve().parent
+    with contextlib.ExitStack() as servers:
+        app_server = servers.enter_context(Gunicorn(app_spec, args.workers, env, ROOT))
+        ceiling_server = servers.enter_context(
+            Gunicorn("submit:ceiling_app()", args.workers, ceiling_env, here)
+        )
+        sides = [
+            Side("app", app_server, "/s/", app_tokens, APP_WAVE),
+            Side("ceiling", ceiling_server, "/c/", ceiling_tokens, CEILING_WAVE),
+        ]
+        print(
+            f"app: {app_spec} on {app_server.base_url}; ceiling: submit:ceiling_app() on "
+            f"{ceiling_server.base_url}; {args.rounds} rounds, the app first in each ...",
+            flush=True,
+        )
+        ratios = drive_rounds(sides, args)
+    figures = []
+    for side in sides:
+        fig = summarise(
+            side.label, side.outcomes, args, args.database_url, side.wave_key,
+            side.server.log_path, side.spans,
+        )  # fmt: skip
+        fig.client_cpu, fig.server_cpu = side.client_cpu, side.server_cpu
+        figures.append(fig)
+    print_report(*figures, args, time.monotonic() - began, ratios)
     return 0
 
 
