@@ -74,6 +74,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
@@ -436,9 +437,6 @@ class Browser:
 
     def request(self, method: str, path: str, form: dict | None = None) -> tuple[int, str]:
         """(status, body) of one request; the redirect of a 303 is not followed."""
-        import http.client
-        import urllib.parse
-
         headers = {"Connection": "close"}
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
