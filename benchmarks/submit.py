@@ -19,10 +19,10 @@ What it measures
    submission the sealed used-mark (``INSERT INTO spent_link ... ON CONFLICT DO NOTHING``),
    the draft's deletion, one ``response`` row and its ``answer`` rows (one multi-row
    INSERT), in one transaction, through SQLAlchemy Core and psycopg. It has a trivial GET (one
-   SELECT of the invitation by token hash, a tiny page with a dummy ``csrf_token``) so that
-   both sides make the same GET+POST pair per respondent; it has no CSRF check, templates,
-   rate limiter, security headers or count table. Its invitations belong to a second wave, so
-   the two sides are counted apart.
+   SELECT of the invitation by token hash in a committed transaction, a tiny page with a
+   dummy ``csrf_token``) so that both sides make the same GET+POST pair per respondent; it
+   has no CSRF check, templates, rate limiter, security headers or count table. Its
+   invitations belong to a second wave, so the two sides are counted apart.
 3. Side by side. Both servers run for the whole measurement and the sides take turns in
    ``--rounds`` rounds (default 4), each driving its share of the tokens, the app first: a
    virtual machine's speed changes by tens of percent within a minute, and taking turns makes
@@ -34,11 +34,12 @@ answer), p50/p99 latency of the submitting POST and of the GET+POST pair over al
 responses (acknowledged with 303 but not in the database: acknowledged minus stored,
 count-based, since anonymous responses keep no link to their invitation), duplicated responses
 (stored responses beyond one per used invitation, or a token acknowledged twice), wrong answer
-rows (the stored (item, value) counts against the acknowledged ones) and the app/ceiling
-throughput ratio (over all rounds, and per round). Status codes other than the expected ones,
-client exceptions and errors in the gunicorn logs are listed below the table. The clients
-are a minimal ``http.client`` browser (``Browser``), so that they take little of the CPU the
-servers and PostgreSQL share with them.
+rows (the stored (item, value) counts against the acknowledged ones), the app/ceiling
+throughput ratio (over all rounds, and per round) and the CPU time per response of each side's
+gunicorn, of PostgreSQL (when it runs on this machine) and of the clients. Status codes other
+than the expected ones, client exceptions and errors in the gunicorn logs are listed below the
+table. The clients are a minimal ``http.client`` browser (``Browser``), so that they take
+little of the CPU the servers and PostgreSQL share with them.
 
 How to run
 ----------
@@ -143,7 +144,9 @@ def ceiling_app():
 
     @app.get("/c/<token>")
     def form(token: str):
-        with engine.connect() as conn:
+        # Committed, not rolled back as engine.connect() would: psycopg forgets its prepared
+        # statements at a ROLLBACK, and the app ends its reading requests with COMMIT too.
+        with engine.begin() as conn:
             row = conn.execute(select_invitation, {"h": token_hash(token)}).first()
         if row is None:
             abort(404)
@@ -302,6 +305,31 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _processes():
+    """(pid, command name, the fields after the name) of every process in /proc (Linux)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        name = text[text.find("(") + 1 : text.rfind(")")]
+        yield stat.parent.name, name, text[text.rfind(")") + 2 :].split()
+
+
+def postgres_cpu_seconds() -> float:
+    """User+system CPU used so far by the PostgreSQL server on this machine: its running
+    processes, and through the postmaster's children's time the backends that have ended.
+    0 when no PostgreSQL process is visible (a server elsewhere)."""
+    processes = [(pid, fields) for pid, name, fields in _processes() if name == "postgres"]
+    pids = {pid for pid, _fields in processes}
+    total = 0
+    for _pid, fields in processes:
+        total += int(fields[11]) + int(fields[12])
+        if fields[1] not in pids:  # the postmaster: add its ended children
+            total += int(fields[13]) + int(fields[14])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 class Gunicorn:
     """A gunicorn server in its own process group, always stopped on leaving the block."""
 
@@ -383,16 +411,12 @@ class Gunicorn:
         """User+system CPU used so far by the gunicorn master and its workers (Linux /proc)."""
         if self.process is None:
             return 0.0
-        total = 0
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                text = stat.read_text()
-            except OSError:
-                continue
-            fields = text[text.rfind(")") + 2 :].split()
-            if stat.parent.name == str(self.process.pid) or fields[1] == str(self.process.pid):
-                total += int(fields[11]) + int(fields[12])
-        return total / os.sysconf("SC_CLK_TCK")
+        pid = str(self.process.pid)
+        return sum(
+            int(fields[11]) + int(fields[12])
+            for own_pid, _name, fields in _processes()
+            if own_pid == pid or fields[1] == pid
+        ) / os.sysconf("SC_CLK_TCK")
 
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace")
@@ -619,6 +643,7 @@ class Figures:
     span: float = 0.0
     client_cpu: float = 0.0
     server_cpu: float = 0.0
+    database_cpu: float = 0.0
     problems: list[str] = field(default_factory=list)
 
 
@@ -789,10 +814,11 @@ def print_report(
         "twice at once; 'dup refused' counts probes with exactly one 303 and one 409"
     )
     for fig in (app, ceiling):
+        per_response = 1000 / max(fig.accepted, 1)
         print(
-            f"{fig.label}: {fig.span:.1f} s wall over its rounds; "
-            f"CPU {fig.server_cpu:.1f} s in gunicorn "
-            f"({fig.server_cpu / max(fig.accepted, 1) * 1000:.1f} ms per response), "
+            f"{fig.label}: {fig.span:.1f} s wall over its rounds; CPU {fig.server_cpu:.1f} s "
+            f"in gunicorn ({fig.server_cpu * per_response:.1f} ms per response), "
+            f"{fig.database_cpu:.1f} s in PostgreSQL ({fig.database_cpu * per_response:.1f} ms), "
             f"{fig.client_cpu:.1f} s in the clients, on {os.cpu_count()} cores"
         )
     for fig in (app, ceiling):
@@ -853,6 +879,7 @@ class Side:
     spans: list[float] = field(default_factory=list)
     client_cpu: float = 0.0
     server_cpu: float = 0.0
+    database_cpu: float = 0.0
 
 
 def drive_rounds(sides: list[Side], args: argparse.Namespace) -> list[float]:
@@ -864,13 +891,14 @@ def drive_rounds(sides: list[Side], args: argparse.Namespace) -> list[float]:
         rates = []
         for offset, side in enumerate(sides):
             share = side.tokens[number :: args.rounds]
-            before = side.server.cpu_seconds()
+            before, database_before = side.server.cpu_seconds(), postgres_cpu_seconds()
             outcomes, client_cpu = drive(
                 side.server.base_url, side.prefix, share, args.concurrency,
                 args.client_processes, args.resend, args.race, args.time_limit,
                 args.seed + 100 * number + offset,
             )  # fmt: skip
             side.server_cpu += side.server.cpu_seconds() - before
+            side.database_cpu += postgres_cpu_seconds() - database_before
             side.client_cpu += client_cpu
             side.outcomes.extend(outcomes)
             side.spans.append(round_span(outcomes))
@@ -914,6 +942,7 @@ def main(argv: list[str] | None = None) -> int:
             side.server.log_path, side.spans,
         )  # fmt: skip
         fig.client_cpu, fig.server_cpu = side.client_cpu, side.server_cpu
+        fig.database_cpu = side.database_cpu
         figures.append(fig)
     print_report(*figures, args, time.monotonic() - began, ratios)
     return 0

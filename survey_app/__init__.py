@@ -39,6 +39,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.context_processor(lambda: {"lang": str(get_locale() or "da")})
     csrf.init_app(app)
     limiter.init_app(app)
+    from .rate_limits import check_limits_in_views_only
+
+    check_limits_in_views_only(app)
     talisman.init_app(
         app,
         force_https=app.config["ENV_NAME"] == "production",

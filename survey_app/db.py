@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Flask, current_app, g
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
@@ -22,7 +24,8 @@ def adding_count(statement, keys):
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite gets WAL mode, foreign keys and a busy timeout."""
+    """An engine for ``url``; SQLite gets WAL mode, foreign keys and a busy timeout. The
+    engine notes whether a transaction has sent anything but queries (``only_read``)."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
@@ -33,9 +36,44 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
+    else:
+        engine = create_engine(url, pool_pre_ping=True)
+    event.listen(engine, "begin", _forget_writes)
+    event.listen(engine, "before_cursor_execute", _note_write)
+    event.listen(engine, "handle_error", _note_failure)
+    return engine
 
-        return engine
-    return create_engine(url, pool_pre_ping=True)
+
+# Only a statement that is plainly a query counts as reading; anything else (a WITH that may
+# insert, a savepoint, DDL) counts as writing, and so does a statement that failed, so a
+# doubtful request is rolled back.
+_QUERY = re.compile(r"\s*SELECT\b", re.IGNORECASE)
+_WROTE = "survey_app.wrote"
+
+
+def _forget_writes(connection) -> None:
+    connection.info.pop(_WROTE, None)
+
+
+def _note_write(connection, _cursor, statement, _parameters, _context, _executemany) -> None:
+    if not _QUERY.match(statement):
+        connection.info[_WROTE] = True
+
+
+def _note_failure(context) -> None:
+    if context.connection is not None:
+        context.connection.info[_WROTE] = True
+
+
+def only_read(session: Session) -> bool:
+    """Whether the session's open transaction has sent nothing but queries and holds no
+    unsaved changes (so committing it changes nothing)."""
+    transaction = session.get_transaction()
+    if transaction is None or not transaction.is_active:
+        return False
+    if session.new or session.dirty or session.deleted:
+        return False
+    return not session.connection().info.get(_WROTE)
 
 
 def init_app(app: Flask) -> None:
@@ -60,5 +98,12 @@ def _close_session(exc: BaseException | None) -> None:
     session = g.pop("db_session", None)
     if session is None:
         return
-    # Closing rolls back whatever a view did not commit explicitly.
-    session.close()
+    try:
+        if exc is None and only_read(session):
+            # The same as a rollback for a transaction that changed nothing, but psycopg
+            # forgets its prepared statements at every ROLLBACK: the link pages' queries would
+            # be parsed and planned anew at every request instead of once per connection.
+            session.commit()
+    finally:
+        # Closing rolls back whatever a view did not commit explicitly.
+        session.close()

@@ -99,6 +99,20 @@ def limit_failed_sign_ins(view):
     return view
 
 
+def check_limits_in_views_only(app) -> None:
+    """Remove flask-limiter's own check before every request (after ``limiter.init_app``).
+
+    Every limit of this app is on a view and is checked by its decorator; the hook only adds
+    application-wide and default limits, of which there are none, yet it resolves them at
+    every request (a few per cent of a link page's time). Refuses to start if such limits are
+    configured after all, so that they cannot be silently skipped.
+    """
+    manager = limiter.limit_manager
+    if manager.application_limits or manager.default_limits:
+        raise RuntimeError("application-wide or default rate limits need flask-limiter's hook")
+    app.before_request_funcs[None].remove(limiter._check_request_limit)
+
+
 def seconds_until_retry() -> int:
     """Seconds until the limit that refused this request lets it through again (at least 1)."""
     breached = limiter.current_limit

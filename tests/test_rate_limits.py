@@ -186,3 +186,15 @@ def test_production_allows_memory_counting_for_a_single_worker(tmp_path, monkeyp
         tmp_path, monkeypatch, RATELIMIT_STORAGE_URI="memory://", RATELIMIT_SINGLE_WORKER="1"
     )
     assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
+
+
+def test_the_app_refuses_to_start_with_limits_only_flask_limiters_own_hook_would_check(
+    database_url, tmp_path, monkeypatch
+):
+    from flask_limiter._manager import LimitManager
+
+    # Only view limits are checked (rate_limits.check_limits_in_views_only); a default limit
+    # would be skipped without flask-limiter's before_request hook, so starting is refused.
+    monkeypatch.setattr(LimitManager, "default_limits", property(lambda _self: ["1 per day"]))
+    with pytest.raises(RuntimeError, match="default rate limits"):
+        make_test_app(database_url, tmp_path)
