@@ -88,6 +88,8 @@ DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/survey_benc
 QUESTIONNAIRE = "ledighedsydelse"
 APP_WAVE = "bench"
 CEILING_WAVE = "bench-ceiling"
+EARLIER_WAVE = "bench-earlier"
+EARLIER_RESPONSES = 20_000
 MUNICIPALITY = "Aalborg"
 # ledighedsydelse v1: item key -> valid option codes, in questionnaire order.
 ITEMS = {"forenklet_sagsbehandling": (1, 2, 3, 4, 5), "kvalitet_revurdering": (1, 2, 3, 4)}
@@ -276,20 +278,8 @@ def set_up(database_url: str, env: dict[str, str], n: int) -> tuple[list[str], l
     opens = (now - timedelta(days=1)).isoformat(timespec="seconds")
     closes = (now + timedelta(days=1)).isoformat(timespec="seconds")
     for wave in (APP_WAVE, CEILING_WAVE):
-        cli(
-            env,
-            "create-wave",
-            "--questionnaire",
-            QUESTIONNAIRE,
-            "--wave",
-            wave,
-            "--title",
-            "Bench",
-            "--opens",
-            opens,
-            "--closes",
-            closes,
-        )
+        create_wave(env, wave, opens, closes)
+    add_earlier_wave(database_url, env, now)
     app_tokens = invite(env, APP_WAVE, n)
     ceiling_tokens = invite(env, CEILING_WAVE, n)
     import psycopg
@@ -297,6 +287,72 @@ def set_up(database_url: str, env: dict[str, str], n: int) -> tuple[list[str], l
     with psycopg.connect(_plain_url(database_url), autocommit=True, connect_timeout=10) as conn:
         conn.execute("VACUUM ANALYZE")
     return app_tokens, ceiling_tokens
+
+
+def create_wave(env: dict[str, str], wave: str, opens: str, closes: str) -> None:
+    cli(env, "create-wave", "--questionnaire", QUESTIONNAIRE, "--wave", wave, "--title", "Bench",
+        "--opens", opens, "--closes", closes)  # fmt: skip
+
+
+def add_earlier_wave(database_url: str, env: dict[str, str], now: datetime) -> None:
+    """A closed earlier wave with ``EARLIER_RESPONSES`` responses (their answers, used-marks
+    and counts), written in SQL, as a live database holds earlier waves.
+
+    PostgreSQL plans a connection's foreign key checks and prepared statements by the tables'
+    sizes at the time, and keeps those plans. Against empty tables it picks sequential scans
+    of ``response`` and ``spent_link``, which stay while the tables grow during the run, and
+    only the side that submits first (the app) would pay for them.
+    """
+    import psycopg
+
+    opens = (now - timedelta(days=400)).isoformat(timespec="seconds")
+    closes = (now - timedelta(days=300)).isoformat(timespec="seconds")
+    create_wave(env, EARLIER_WAVE, opens, closes)
+    with psycopg.connect(_plain_url(database_url), connect_timeout=10) as conn:
+        wave, version, opened = conn.execute(
+            "SELECT id, questionnaire_version_id, opens_at FROM wave WHERE key = %s",
+            (EARLIER_WAVE,),
+        ).fetchone()
+        municipality = conn.execute(
+            "SELECT id FROM municipality WHERE name = %s", (MUNICIPALITY,)
+        ).fetchone()[0]
+        values = {"wave": wave, "version": version, "municipality": municipality,
+                  "day": opened.date(), "n": EARLIER_RESPONSES}  # fmt: skip
+        conn.execute(
+            "INSERT INTO response (id, questionnaire_version_id, wave_id, municipality_id, "
+            "submitted_at, is_demo) SELECT md5('earlier' || g)::uuid::text, %(version)s, "
+            "%(wave)s, %(municipality)s, %(day)s, false FROM generate_series(1, %(n)s) AS g",
+            values,
+        )
+        for position, (key, codes) in enumerate(ITEMS.items(), start=1):
+            conn.execute(
+                "INSERT INTO answer (response_id, item_key, position, value) "
+                "SELECT id, %(key)s, %(position)s, 1 + floor(random() * %(codes)s)::int "
+                "FROM response WHERE wave_id = %(wave)s",
+                dict(values, key=key, position=position, codes=len(codes)),
+            )
+        conn.execute(
+            "INSERT INTO spent_link (seal, wave_id, municipality_id, is_demo) "
+            "SELECT encode(sha256(('earlier' || g)::bytea), 'hex'), %(wave)s, %(municipality)s, "
+            "false FROM generate_series(1, %(n)s) AS g",
+            values,
+        )
+    # The answers went in by SQL: count them with the app's own rebuild.
+    subprocess.run(
+        [sys.executable, "-c", REBUILD_COUNTS], env=env, cwd=ROOT, check=True,
+        capture_output=True, timeout=CLI_TIMEOUT,
+    )  # fmt: skip
+
+
+REBUILD_COUNTS = """
+from survey_app import create_app
+from survey_app.answer_counts import rebuild
+from survey_app.db import get_session
+with create_app().app_context():
+    session = get_session()
+    rebuild(session)
+    session.commit()
+"""
 
 
 def free_port() -> int:

@@ -66,7 +66,8 @@ class UnacceptableAnswers(InvalidAnswer):
 
 
 class AlreadyUsed(Exception):
-    """The invitation has already been used to submit a response."""
+    """The invitation has already been used to submit a response (raised before anything
+    of the refused submission or draft is written)."""
 
 
 def field_name(item_key: str) -> str:

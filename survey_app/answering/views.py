@@ -170,7 +170,9 @@ def answer(token: str):
         submit_response(session, ctx, answers)
         session.commit()
     except AlreadyUsed:
-        session.rollback()
+        # Raised before anything is written (the used-mark's insert did nothing), so this
+        # ends the transaction as a rollback would, keeping psycopg's prepared statements.
+        session.commit()
         return _received(ctx, 409)
     return redirect(url_for("answering.answer", token=token), code=303)
 
