@@ -21,7 +21,7 @@ from sqlmodel import Session
 
 from . import occasion_scores
 from .db import adding_count, conflict_insert
-from .models import Answer, AnswerCount, Response
+from .models import Answer, AnswerCount, NewAnswer, NewResponse, Response
 
 KEY_COLUMNS = (
     "questionnaire_version_id",
@@ -45,14 +45,16 @@ def _code(value, missing) -> tuple[int, str] | None:
     return None
 
 
-def insert_response(session: Session, response: Response) -> None:
+def insert_response(session: Session, response: Response | NewResponse) -> None:
     """Insert a new response row in one statement (the object is not added to the session:
     the submitting paths never change it afterwards)."""
     values = {name: getattr(response, name) for name in RESPONSE_COLUMNS}
     session.connection().execute(_response_insert(), values)
 
 
-def store_answers(session: Session, response: Response, rows: Iterable[Answer]) -> None:
+def store_answers(
+    session: Session, response: Response | NewResponse, rows: Iterable[Answer | NewAnswer]
+) -> None:
     """Insert a submitted response's answer rows and count them, in the caller's transaction
     (``response`` must be inserted already)."""
     rows = list(rows)
@@ -66,7 +68,9 @@ def store_answers(session: Session, response: Response, rows: Iterable[Answer]) 
     add_counts(session, _deltas(response, rows))
 
 
-def store_submission(session: Session, response: Response, rows: Iterable[Answer]) -> None:
+def store_submission(
+    session: Session, response: Response | NewResponse, rows: Iterable[Answer | NewAnswer]
+) -> None:
     """Insert a new response with its answer rows and raise the counts, in the caller's
     transaction: ``insert_response`` and ``store_answers`` in one, and on PostgreSQL in one
     statement (one round trip instead of three)."""
@@ -84,11 +88,11 @@ def store_submission(session: Session, response: Response, rows: Iterable[Answer
     occasion_scores.add_occasion(session, response, rows)
 
 
-def _answer_values(rows: list[Answer]) -> list[dict]:
+def _answer_values(rows: list[Answer | NewAnswer]) -> list[dict]:
     return [{name: getattr(row, name) for name in ANSWER_COLUMNS} for row in rows]
 
 
-def _deltas(response: Response, rows: list[Answer]) -> Counter:
+def _deltas(response: Response | NewResponse, rows: list[Answer | NewAnswer]) -> Counter:
     """How much each count rises with these answer rows (none for a response without wave)."""
     deltas = Counter()
     if response.wave_id is None:

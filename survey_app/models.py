@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, Text, UniqueConstraint
@@ -141,6 +142,40 @@ class Answer(SQLModel, table=True):
     value: int | None = None
     text_value: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     missing: str | None = Field(default=None, max_length=20)
+
+
+@dataclass(frozen=True, slots=True)
+class NewResponse:
+    """A response row about to be inserted, as plain values: the submitting paths store it
+    with Core statements and never need an ORM instance (making one costs more than the
+    insert's Python work). The fields are Response's columns."""
+
+    id: str
+    questionnaire_version_id: int
+    wave_id: int | None
+    municipality_id: int
+    invitation_id: int | None
+    respondent_key: str | None
+    submitted_at: datetime
+    is_demo: bool
+    submission_key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewAnswer:
+    """An answer row about to be inserted, as plain values (see NewResponse); ``as_orm``
+    makes the Answer instance for paths that add it to the session."""
+
+    response_id: str
+    item_key: str
+    position: int
+    value: int | None = None
+    text_value: str | None = None
+    missing: str | None = None
+
+    def as_orm(self) -> Answer:
+        """The same row as an Answer instance."""
+        return Answer(**{name: getattr(self, name) for name in self.__slots__})
 
 
 class User(SQLModel, table=True):

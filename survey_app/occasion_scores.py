@@ -32,7 +32,15 @@ from sqlmodel import Session
 
 from analysis.definitions import QuestionnaireDef, definition_from_mapping, merge_versions
 
-from .models import Answer, OccasionGeneration, OccasionScore, QuestionnaireVersion, Response
+from .models import (
+    Answer,
+    NewAnswer,
+    NewResponse,
+    OccasionGeneration,
+    OccasionScore,
+    QuestionnaireVersion,
+    Response,
+)
 from .progression_tally import drop_empty, rebuild_tally, retally
 
 
@@ -95,7 +103,7 @@ def stored_rules(session: Session, key: str) -> Rules:
 
 
 def occasion_rows(
-    rules: Rules, key: str, response: Response, values: Mapping[str, int | None]
+    rules: Rules, key: str, response: Response | NewResponse, values: Mapping[str, int | None]
 ) -> list[dict]:
     """The table rows of one citizen response given its answer rows (item -> option code,
     None for an answer without one)."""
@@ -127,7 +135,9 @@ def occasion_rows(
     return rows
 
 
-def add_occasion(session: Session, response: Response, rows: Iterable[Answer]) -> None:
+def add_occasion(
+    session: Session, response: Response | NewResponse, rows: Iterable[Answer | NewAnswer]
+) -> None:
     """Write the occasion's rows of a submitted citizen response (nothing for a response
     without a pseudonym), in the caller's transaction."""
     if response.respondent_key is None:

@@ -242,3 +242,17 @@ def test_a_kept_progression_page_follows_erasure(app):
     assert after != before
     forget_all()
     assert shown() == after
+
+
+def test_the_plain_rows_of_the_submitting_paths_hold_every_column_of_their_tables():
+    from dataclasses import fields
+
+    from survey_app.models import Answer, NewAnswer, NewResponse, Response
+
+    for plain, table in ((NewResponse, Response), (NewAnswer, Answer)):
+        assert [f.name for f in fields(plain)] == [c.name for c in table.__table__.columns]
+    row = NewAnswer("r-1", "item", 3, missing="ved_ikke")
+    orm = row.as_orm()
+    assert isinstance(orm, Answer)
+    kept = (orm.response_id, orm.item_key, orm.position, orm.value, orm.text_value, orm.missing)
+    assert kept == ("r-1", "item", 3, None, None, "ved_ikke")

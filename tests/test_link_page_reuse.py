@@ -204,9 +204,7 @@ def test_a_submission_in_one_statement_stores_what_three_statements_stored(app, 
                 wave_id=ctx.wave.id, municipality_id=ctx.invitation.municipality_id,
                 submitted_at=ctx.wave.opens_at, is_demo=False,
             )  # fmt: skip
-            rows = answer_rows(ctx.definition, "response-x", answers)
-            for row in rows:
-                row.response_id = response.id
+            rows = answer_rows(ctx.definition, response.id, answers)
             if store == "one":
                 store_submission(session, response, rows)
             else:

@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from ..answer_counts import store_submission
 from ..instruments.conditions import visible_item_keys
-from ..models import Answer, Response, utcnow
+from ..models import NewAnswer, NewResponse, utcnow
 from ..questionnaire_schema import Questionnaire
 from ..registry import definition_of
 from .answers import (
@@ -223,7 +223,7 @@ def submit_response(
     answers: Mapping[str, AnswerValue],
     now: datetime | None = None,
     response_id: str | None = None,
-) -> Response:
+) -> NewResponse:
     """Store a complete response exactly once for this link.
 
     The link's used-mark is inserted in the same transaction as the response, and its primary
@@ -235,7 +235,7 @@ def submit_response(
     if not spend(session, ctx.seal, invitation):
         raise AlreadyUsed()
     now = now or utcnow()
-    response = Response(
+    response = NewResponse(
         id=response_id or str(uuid.uuid4()),
         questionnaire_version_id=ctx.version.id,
         wave_id=ctx.wave.id,
@@ -253,24 +253,23 @@ def submit_response(
 
 def answer_rows(
     definition: Questionnaire, response_id: str, answers: Mapping[str, AnswerValue]
-) -> list[Answer]:
-    """One Answer row per item: a code (``value``), a text or number (``text_value``), or a
+) -> list[NewAnswer]:
+    """One answer row per item: a code (``value``), a text or number (``text_value``), or a
     missing code: the non-substantive key, ``ikke_relevant`` if routing hid the item (its
     answer, if any, is discarded) or ``ubesvaret`` if it was shown and skipped."""
     shown = set(visible_items(definition, answers))
     rows = []
     for position, item in enumerate(definition.items, start=1):
         given = answers.get(item.key) if item.key in shown else None
-        row = Answer(response_id=response_id, item_key=item.key, position=position)
         if item.key not in shown:
-            row.missing = NOT_RELEVANT
+            kind = {"missing": NOT_RELEVANT}
         elif isinstance(given, OpenText):
-            row.text_value = given.text
+            kind = {"text_value": given.text}
         elif isinstance(given, Decimal):
-            row.text_value = canonical_number(given)
+            kind = {"text_value": canonical_number(given)}
         elif isinstance(given, int) and not isinstance(given, bool):
-            row.value = given
+            kind = {"value": given}
         else:
-            row.missing = given or UNANSWERED
-        rows.append(row)
+            kind = {"missing": given or UNANSWERED}
+        rows.append(NewAnswer(response_id, item.key, position, **kind))
     return rows

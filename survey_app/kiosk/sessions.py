@@ -246,7 +246,7 @@ def submit_anonymous(session: Session, kiosk_id: str, definition: Questionnaire)
     )
     session.add(response)
     session.flush()
-    session.add_all(answer_rows(definition, response.id, answers))
+    session.add_all(row.as_orm() for row in answer_rows(definition, response.id, answers))
     session.flush()
     return True
 

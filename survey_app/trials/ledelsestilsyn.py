@@ -59,7 +59,7 @@ def store_case(
             session.flush()
     except IntegrityError as exc:
         raise CaseAlreadyStored() from exc
-    session.add_all(answer_rows(definition, response.id, answers))
+    session.add_all(row.as_orm() for row in answer_rows(definition, response.id, answers))
     session.flush()
     return response
 
