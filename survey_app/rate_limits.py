@@ -110,7 +110,9 @@ def check_limits_in_views_only(app) -> None:
     manager = limiter.limit_manager
     if manager.application_limits or manager.default_limits:
         raise RuntimeError("application-wide or default rate limits need flask-limiter's hook")
-    app.before_request_funcs[None].remove(limiter._check_request_limit)
+    hooks = app.before_request_funcs.get(None, [])
+    if limiter._check_request_limit in hooks:  # not there when the limiter is switched off
+        hooks.remove(limiter._check_request_limit)
 
 
 def seconds_until_retry() -> int:
