@@ -290,6 +290,7 @@ def set_up(database_url: str, env: dict[str, str], n: int) -> tuple[list[str], l
 
 
 def create_wave(env: dict[str, str], wave: str, opens: str, closes: str) -> None:
+    """A wave of the benchmark's questionnaire, through the CLI."""
     cli(env, "create-wave", "--questionnaire", QUESTIONNAIRE, "--wave", wave, "--title", "Bench",
         "--opens", opens, "--closes", closes)  # fmt: skip
 
@@ -845,7 +846,8 @@ def print_report(
     )
     print("Latencies in ms over accepted submissions: POST = the submitting POST alone,")
     print("pair = GET form + POST. Ceiling: bare Flask POST storing the same rows in one")
-    print("transaction, with a trivial GET (one SELECT, dummy CSRF field), no CSRF check.")
+    print("transaction, with a trivial GET (one SELECT, committed; dummy CSRF field), no CSRF")
+    print(f"check. The database also holds a closed wave of {EARLIER_RESPONSES:,} responses.")
     print()
     for i, row in enumerate(rows):
         print(
