@@ -100,11 +100,13 @@ def test_a_refused_second_submission_changes_no_count(app):
     with app.app_context():
         session = get_session()
         before = stored_counts(session)
+        responses = session.scalar(select(func.count()).select_from(Response))
         ctx = find_context(session, token, SEAL)
         with pytest.raises(AlreadyUsed):
             submit_response(session, ctx, random_answers(random.Random(2), ctx.definition))
-        session.rollback()
+        session.commit()  # as the link page does: nothing was written before the refusal
         assert stored_counts(session) == before == fresh_counts(session)
+        assert session.scalar(select(func.count()).select_from(Response)) == responses == 1
 
 
 def counted_from_answers(session, key, wave_keys) -> CountTable:
