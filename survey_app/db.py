@@ -46,7 +46,9 @@ def make_engine(url: str) -> Engine:
 
 # Only a statement that is plainly a query counts as reading; anything else (a WITH that may
 # insert, a savepoint, DDL) counts as writing, and so does a statement that failed, so a
-# doubtful request is rolled back.
+# doubtful request is rolled back. A SELECT is trusted not to change anything that a commit
+# keeps and a rollback drops: the app calls no function such as pg_notify() or nextval() in
+# one; one that did would need to be sent otherwise (or the rule changed).
 _QUERY = re.compile(r"\s*SELECT\b", re.IGNORECASE)
 _WROTE = "survey_app.wrote"
 

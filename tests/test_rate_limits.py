@@ -198,3 +198,13 @@ def test_the_app_refuses_to_start_with_limits_only_flask_limiters_own_hook_would
     monkeypatch.setattr(LimitManager, "default_limits", property(lambda _self: ["1 per day"]))
     with pytest.raises(RuntimeError, match="default rate limits"):
         make_test_app(database_url, tmp_path)
+
+
+def test_flask_limiters_own_check_before_every_request_is_removed(limited_app):
+    from survey_app.extensions import limiter, talisman
+
+    # The view limits are still checked by their decorators (the tests above); only the
+    # hook that would look for application-wide and default limits is gone, not the others.
+    hooks = limited_app.before_request_funcs.get(None, [])
+    assert limiter._check_request_limit not in hooks
+    assert talisman._force_https in hooks
